@@ -1,0 +1,1 @@
+"""Metrics of mmkd. Classification uses mmpretrain's (``type='mmpretrain.Accuracy'``)."""

@@ -1,0 +1,49 @@
+"""The base of every algorithm: owns the student (``architecture``) and the data preprocessor."""
+from typing import Dict, List, Optional, Union
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModel
+
+from ..utils.model_builder import build_model
+
+
+class BaseAlgorithm(BaseModel):
+    """An algorithm wraps the model being trained and adds what the method needs.
+
+    Args:
+        architecture (dict | nn.Module): the student: a model config, a
+            ``dict(cfg_path='mmpretrain::...', **overrides)``, or a module.
+        data_preprocessor (dict | nn.Module, optional): defaults to the student's own.
+        init_cfg (dict, optional): initialisation config.
+
+    ``forward(mode='tensor' | 'predict')`` runs the student, so validation and test evaluate
+    the student; ``mode='loss'`` calls :meth:`loss`, which subclasses define.
+    """
+
+    def __init__(self, architecture: Union[dict, nn.Module],
+                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        architecture = build_model(architecture, 'model.architecture')
+        if data_preprocessor is None:
+            data_preprocessor = getattr(architecture, 'data_preprocessor', None)
+        elif isinstance(data_preprocessor, dict):
+            data_preprocessor = build_model(data_preprocessor, 'model.data_preprocessor')
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.architecture = architecture
+
+    @property
+    def student(self) -> nn.Module:
+        return self.architecture
+
+    def forward(self, inputs: torch.Tensor, data_samples: Optional[List] = None,
+                mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode in ('tensor', 'predict'):
+            return self.architecture(inputs, data_samples, mode=mode)
+        raise RuntimeError(f'Invalid mode "{mode}"; only "tensor", "predict" and "loss" exist')
+
+    def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
+        """The training losses. Without distillation: the student's own."""
+        return self.architecture(inputs, data_samples, mode='loss')

@@ -1,0 +1,143 @@
+"""Offline distillation from one frozen (or trainable) teacher."""
+import os.path as osp
+from typing import Dict, List, Optional, Union
+
+import torch
+import torch.nn as nn
+from torch.nn.modules.batchnorm import _BatchNorm
+from mmengine.runner.checkpoint import load_checkpoint
+
+from mmkd.registry import MODELS
+from mmkd.utils.config_errors import KDConfigError
+from ..distillers import ConfigurableDistiller
+from ..utils.model_builder import build_model
+from .base_algorithm import BaseAlgorithm
+
+
+def add_prefix(losses: Dict[str, torch.Tensor], prefix: str) -> Dict[str, torch.Tensor]:
+    return {f'{prefix}.{k}': v for k, v in losses.items()}
+
+
+@MODELS.register_module()
+class SingleTeacherDistill(BaseAlgorithm):
+    """Train a student with distillation losses from one teacher (offline KD).
+
+    Each training step runs the teacher inside its recorders (under ``no_grad`` and in eval
+    mode when frozen; in ``'tensor'`` mode, so no teacher task loss; stopped as soon as every
+    teacher record is taken), then the student inside its recorders (with its own task loss
+    when ``calculate_student_loss``), then the distiller's losses. Losses are logged as
+    ``student.<name>``, ``distill.<name>`` (and ``teacher.<name>`` for a trainable teacher).
+
+    A frozen teacher is not saved in checkpoints: it is rebuilt from ``teacher_ckpt``, so a
+    checkpoint holds the student, the connectors and any loss state.
+
+    Args:
+        distiller (dict): the ``ConfigurableDistiller`` config.
+        teacher (dict | nn.Module): teacher model config (or ``cfg_path``) or module.
+        teacher_ckpt (str, optional): local checkpoint of the teacher; required unless the
+            teacher is trainable.
+        teacher_trainable (bool): train the teacher too (its own loss is added). Default False.
+        teacher_norm_eval (bool): keep the teacher's norm layers in eval mode while training a
+            trainable teacher. Defaults to True.
+        student_trainable (bool): train the student. Defaults to True.
+        calculate_student_loss (bool): add the student's own task loss. Defaults to True.
+        teacher_early_exit (bool): stop a frozen teacher's forward once every teacher record is
+            taken. Defaults to True; turn off for a teacher whose call count varies per batch.
+        architecture, data_preprocessor, init_cfg: see :class:`BaseAlgorithm`.
+    """
+
+    def __init__(self, distiller: dict, teacher: Union[dict, nn.Module],
+                 teacher_ckpt: Optional[str] = None, teacher_trainable: bool = False,
+                 teacher_norm_eval: bool = True, student_trainable: bool = True,
+                 calculate_student_loss: bool = True, teacher_early_exit: bool = True,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.teacher_trainable = teacher_trainable
+        self.teacher_norm_eval = teacher_norm_eval
+        self.student_trainable = student_trainable
+        self.calculate_student_loss = calculate_student_loss
+        self.teacher = build_model(teacher, 'model.teacher')
+        self.teacher_ckpt = teacher_ckpt
+        if teacher_ckpt is not None:
+            load_teacher_checkpoint(self.teacher, teacher_ckpt, 'model.teacher_ckpt')
+        elif not teacher_trainable:
+            raise KDConfigError(
+                'model.teacher_ckpt is required: a frozen teacher with random weights would '
+                'distil noise. Give the path of a trained teacher checkpoint, or set '
+                'teacher_trainable=True for online distillation.')
+        if not teacher_trainable:
+            self.teacher.requires_grad_(False)
+        if not student_trainable:
+            self.student.requires_grad_(False)
+
+        if isinstance(distiller, dict):
+            distiller = MODELS.build(distiller)
+        if not isinstance(distiller, ConfigurableDistiller):
+            raise KDConfigError('model.distiller must be a ConfigurableDistiller (or subclass)')
+        self.distiller = distiller
+        self.distiller.prepare_from_student(self.student)
+        self.distiller.prepare_from_teacher(self.teacher)
+        self.distiller.teacher_recorders.stop_when_complete = (
+            teacher_early_exit and not teacher_trainable)
+
+        if not teacher_trainable:
+            self._register_state_dict_hook(_drop_teacher_state)
+            self.register_load_state_dict_post_hook(_ignore_missing_teacher)
+
+    def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
+        losses = {}
+        if self.teacher_trainable:
+            with self.distiller.teacher_recorders:
+                teacher_losses = self.teacher(inputs, data_samples, mode='loss')
+            losses.update(add_prefix(teacher_losses, 'teacher'))
+        elif self.distiller.teacher_recorders.needs_forward:
+            with self.distiller.teacher_recorders, torch.no_grad():
+                self.teacher(inputs, data_samples, mode='tensor')
+
+        with self.distiller.student_recorders, torch.set_grad_enabled(self.student_trainable):
+            if self.calculate_student_loss:
+                losses.update(add_prefix(self.student(inputs, data_samples, mode='loss'), 'student'))
+            else:
+                self.student(inputs, data_samples, mode='tensor')
+
+        losses.update(add_prefix(self.distiller.compute_distill_losses(data_samples), 'distill'))
+        self.distiller.reset_records()
+        return losses
+
+    def train(self, mode: bool = True) -> 'SingleTeacherDistill':
+        super().train(mode)
+        if not self.teacher_trainable:
+            self.teacher.eval()
+        elif mode and self.teacher_norm_eval:
+            for m in self.teacher.modules():
+                if isinstance(m, _BatchNorm):
+                    m.eval()
+        return self
+
+
+def load_teacher_checkpoint(teacher: nn.Module, path: str, key: str) -> None:
+    """Load a teacher's weights (weights-only, every key must match) and mark it initialised."""
+    if not isinstance(path, str) or not osp.isfile(osp.expanduser(path)):
+        raise KDConfigError(
+            f'{key}={path!r}: no such file. Train the teacher first (tools/train.py on its '
+            'own config) or convert a published checkpoint, and give its local path.')
+    try:
+        load_checkpoint(teacher, path, map_location='cpu', strict=True,
+                        revise_keys=[(r'^module\.', '')])
+    except RuntimeError as e:
+        raise KDConfigError(
+            f'{key}={path!r} does not fit the teacher config: {e}. If it is a distillation '
+            'checkpoint, extract the student with tools/model_converters/extract_student.py.'
+        ) from e
+    # The runner calls init_weights() before training; it must not overwrite these weights.
+    teacher._is_init = True
+
+
+def _drop_teacher_state(module: nn.Module, state_dict: dict, prefix: str, local_metadata) -> None:
+    for k in [k for k in state_dict if k.startswith(prefix + 'teacher.')]:
+        del state_dict[k]
+
+
+def _ignore_missing_teacher(module: nn.Module, incompatible_keys) -> None:
+    missing = incompatible_keys.missing_keys
+    missing[:] = [k for k in missing if not k.startswith('teacher.')]

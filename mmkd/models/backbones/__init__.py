@@ -1,0 +1,3 @@
+from .simple_conv_net import SimpleConvNet
+
+__all__ = ['SimpleConvNet']

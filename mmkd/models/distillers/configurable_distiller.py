@@ -1,0 +1,215 @@
+"""Recorders -> connectors -> losses, wired by ``loss_forward_mappings`` and checked at build."""
+import inspect
+from typing import Any, Dict, List, Optional
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+
+from mmkd.registry import MODELS
+from mmkd.utils.config_errors import KDConfigError, suggest
+from ..recorders import RecorderManager
+from ..utils.structures import get_gt_labels
+
+# Inputs a loss may ask for by name that the distiller takes from the batch itself.
+BATCH_INPUTS = ('gt_labels', 'data_samples')
+MAPPING_KEYS = ('recorder', 'from_student', 'record_idx', 'data_idx', 'connector')
+
+
+@MODELS.register_module()
+class ConfigurableDistiller(BaseModule):
+    """Computes distillation losses from what the student and the teacher recorded.
+
+    Args:
+        student_recorders (dict): ``name -> recorder config`` installed on the student.
+        teacher_recorders (dict): ``name -> recorder config`` installed on the teacher.
+        distill_losses (dict): ``name -> loss config``. Every name must contain ``'loss'``
+            (MMEngine only sums log entries whose name does).
+        connectors (dict): ``name -> connector config``; trainable, saved with the student.
+        loss_forward_mappings (dict): for every loss, ``forward argument -> dict(recorder=...,
+            from_student=bool, record_idx=0, data_idx=None, connector=None)``. The arguments
+            ``gt_labels`` and ``data_samples`` are filled from the batch and are not mapped.
+
+    Everything is checked when the distiller is built: each error names the config key at
+    fault and what would be valid.
+    """
+
+    def __init__(self, student_recorders: Optional[dict] = None,
+                 teacher_recorders: Optional[dict] = None,
+                 distill_losses: Optional[dict] = None, connectors: Optional[dict] = None,
+                 loss_forward_mappings: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg)
+        key = 'model.distiller'
+        self.student_recorders = RecorderManager(student_recorders, f'{key}.student_recorders')
+        self.teacher_recorders = RecorderManager(teacher_recorders, f'{key}.teacher_recorders')
+        self.distill_losses = self._build_modules(distill_losses, f'{key}.distill_losses')
+        self.connectors = self._build_modules(connectors, f'{key}.connectors')
+        for name in self.distill_losses:
+            if 'loss' not in name:
+                raise KDConfigError(
+                    f'{key}.distill_losses.{name}: the name must contain "loss" (e.g. '
+                    f'"loss_{name}"), or MMEngine would log it without adding it to the loss.')
+        self.loss_forward_mappings = self._check_mappings(loss_forward_mappings or {})
+        self._batch_inputs = {
+            name: [a for a in BATCH_INPUTS if a in _forward_params(loss)]
+            for name, loss in self.distill_losses.items()
+        }
+
+    @staticmethod
+    def _build_modules(cfgs: Optional[dict], key: str) -> nn.ModuleDict:
+        modules = nn.ModuleDict()
+        if cfgs is None:
+            return modules
+        if not isinstance(cfgs, dict):
+            raise KDConfigError(f'{key} must be a dict of name -> config, got {cfgs!r}')
+        for name, cfg in cfgs.items():
+            if isinstance(cfg, nn.Module):
+                modules[name] = cfg
+                continue
+            if not isinstance(cfg, dict) or 'type' not in cfg:
+                raise KDConfigError(f'{key}.{name} must be a dict with a "type", got {cfg!r}')
+            if MODELS.get(cfg['type']) is None:
+                raise KDConfigError(
+                    f'{key}.{name}.type={cfg["type"]!r} is not registered in mmkd. '
+                    + suggest(cfg['type'], MODELS.module_dict))
+            try:
+                modules[name] = MODELS.build(cfg)
+            except (TypeError, ValueError) as e:
+                raise KDConfigError(f'{key}.{name}: {e}') from e
+        return modules
+
+    def _check_mappings(self, mappings: dict) -> Dict[str, Dict[str, dict]]:
+        key = 'model.distiller.loss_forward_mappings'
+        if not isinstance(mappings, dict):
+            raise KDConfigError(f'{key} must be a dict, got {mappings!r}')
+        for name in mappings:
+            if name not in self.distill_losses:
+                raise KDConfigError(
+                    f'{key}.{name}: there is no loss {name!r} in model.distiller.distill_losses. '
+                    + suggest(name, self.distill_losses))
+        used_connectors = set()
+        checked: Dict[str, Dict[str, dict]] = {}
+        for name, loss in self.distill_losses.items():
+            params = _forward_params(loss)
+            mapping = mappings.get(name)
+            if mapping is None:
+                raise KDConfigError(
+                    f'{key}.{name} is missing: map the inputs '
+                    f'{[p for p in params if p not in BATCH_INPUTS]} of '
+                    f'{type(loss).__name__}.forward to recorders.')
+            checked[name] = {}
+            for arg, spec in mapping.items():
+                where = f'{key}.{name}.{arg}'
+                if arg in BATCH_INPUTS:
+                    raise KDConfigError(
+                        f'{where}: {arg} comes from the batch; remove it from the mapping.')
+                if arg not in params:
+                    raise KDConfigError(
+                        f'{where}: {type(loss).__name__}.forward has no argument {arg!r}; it '
+                        f'takes {list(params)}. ' + suggest(arg, params))
+                checked[name][arg] = self._check_spec(spec, where)
+                if checked[name][arg]['connector'] is not None:
+                    used_connectors.add(checked[name][arg]['connector'])
+            missing = [p for p, d in params.items()
+                       if d is inspect.Parameter.empty and p not in BATCH_INPUTS
+                       and p not in mapping]
+            if missing:
+                raise KDConfigError(
+                    f'{key}.{name} does not map {missing}, which '
+                    f'{type(loss).__name__}.forward needs.')
+        unused = [c for c in self.connectors if c not in used_connectors]
+        if unused:
+            raise KDConfigError(
+                f'model.distiller.connectors {unused} are not used by any mapping in {key}; '
+                'name them with connector=... or remove them (unused trainable parameters '
+                'also break DistributedDataParallel).')
+        return checked
+
+    def _check_spec(self, spec: Any, where: str) -> dict:
+        if not isinstance(spec, dict):
+            raise KDConfigError(f'{where} must be a dict(recorder=..., from_student=...), got {spec!r}')
+        unknown = [k for k in spec if k not in MAPPING_KEYS]
+        if unknown:
+            raise KDConfigError(
+                f'{where}: unknown key(s) {unknown}; valid keys are {list(MAPPING_KEYS)}. '
+                + suggest(unknown[0], MAPPING_KEYS))
+        if 'recorder' not in spec or 'from_student' not in spec:
+            raise KDConfigError(f'{where} needs both "recorder" and "from_student"')
+        if not isinstance(spec['from_student'], bool):
+            raise KDConfigError(f'{where}.from_student must be True or False')
+        manager = self.student_recorders if spec['from_student'] else self.teacher_recorders
+        if spec['recorder'] not in manager.recorders:
+            side = 'student' if spec['from_student'] else 'teacher'
+            raise KDConfigError(
+                f'{where}.recorder={spec["recorder"]!r} is not in model.distiller.{side}_recorders. '
+                + suggest(spec['recorder'], manager.recorders))
+        connector = spec.get('connector')
+        if connector is not None and connector not in self.connectors:
+            raise KDConfigError(
+                f'{where}.connector={connector!r} is not in model.distiller.connectors. '
+                + suggest(connector, self.connectors))
+        return dict(recorder=spec['recorder'], from_student=spec['from_student'],
+                    record_idx=spec.get('record_idx', 0), data_idx=spec.get('data_idx'),
+                    connector=connector)
+
+    def prepare_from_student(self, model: nn.Module) -> None:
+        self.student_recorders.initialize(model)
+
+    def prepare_from_teacher(self, model: nn.Module) -> None:
+        self.teacher_recorders.initialize(model)
+
+    def remove_recorders(self) -> None:
+        self.student_recorders.remove()
+        self.teacher_recorders.remove()
+
+    def reset_records(self) -> None:
+        """Drop this step's records so they do not hold memory until the next step."""
+        self.student_recorders.reset_data_buffer()
+        self.teacher_recorders.reset_data_buffer()
+
+    def get_record(self, spec: dict) -> Any:
+        manager = self.student_recorders if spec['from_student'] else self.teacher_recorders
+        data = manager.get_recorder(spec['recorder']).get_record_data(
+            spec['record_idx'], spec['data_idx'])
+        if spec['connector'] is not None:
+            data = self.connectors[spec['connector']](data)
+        return data
+
+    def compute_distill_losses(self, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
+        """Every distillation loss, by name, from this step's records."""
+        losses = {}
+        for name, loss in self.distill_losses.items():
+            mapping = self.loss_forward_mappings[name]
+            kwargs = {arg: self.get_record(spec) for arg, spec in mapping.items()}
+            if 'gt_labels' in self._batch_inputs[name]:
+                kwargs['gt_labels'] = get_gt_labels(data_samples)
+            if 'data_samples' in self._batch_inputs[name]:
+                kwargs['data_samples'] = data_samples
+            try:
+                losses[name] = loss(**kwargs)
+            except torch.cuda.OutOfMemoryError:
+                raise
+            except (RuntimeError, ValueError) as e:
+                raise KDConfigError(
+                    f'model.distiller.distill_losses.{name} ({type(loss).__name__}) failed on '
+                    f'its inputs {_describe(mapping, kwargs)}: {e}') from e
+        return losses
+
+
+def _forward_params(loss: nn.Module) -> Dict[str, Any]:
+    """``forward``'s named arguments and their defaults."""
+    sig = inspect.signature(loss.forward)
+    return {n: p.default for n, p in sig.parameters.items()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def _describe(mapping: Dict[str, dict], kwargs: Dict[str, Any]) -> str:
+    parts = []
+    for arg, spec in mapping.items():
+        value = kwargs[arg]
+        shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+        side = 'student' if spec['from_student'] else 'teacher'
+        via = f' via connector {spec["connector"]!r}' if spec['connector'] else ''
+        parts.append(f'{arg} = {side} recorder {spec["recorder"]!r}{via}, shape {shape}')
+    return '; '.join(parts)

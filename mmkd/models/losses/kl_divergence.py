@@ -1,0 +1,65 @@
+"""Vanilla knowledge distillation (Hinton et al., 2015)."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from mmkd.registry import MODELS
+from .checks import REDUCTIONS, check_choice, check_positive, check_same_shape
+
+
+def kl_divergence(preds_S: torch.Tensor, preds_T: torch.Tensor, tau: float = 1.0,
+                  reduction: str = 'batchmean') -> torch.Tensor:
+    r"""Temperature-scaled KL divergence from the teacher's to the student's distribution.
+
+    .. math::
+        \mathcal{L} = \tau^2 \sum_k p_t^\tau(k) \left(\log p_t^\tau(k) - \log p_s^\tau(k)\right),
+        \quad p^\tau = \mathrm{softmax}(z / \tau)
+
+    The softmax runs over dim 1 (classes), so ``(B, K)`` logits and ``(B, K, ...)`` dense maps
+    both work. ``reduction`` is that of :func:`torch.nn.functional.kl_div`: ``'batchmean'`` sums
+    over classes (and positions) and averages over the batch, which is the paper's loss and
+    mdistiller's ``kd_loss``; ``'mean'`` averages over every element; ``'sum'``; ``'none'``
+    returns the element-wise terms.
+
+    The :math:`\tau^2` factor keeps the gradient scale independent of :math:`\tau` (Hinton et al.,
+    Sec. 2).
+    """
+    log_p_s = F.log_softmax(preds_S / tau, dim=1)
+    p_t = F.softmax(preds_T / tau, dim=1)
+    return tau**2 * F.kl_div(log_p_s, p_t, reduction=reduction)
+
+
+@MODELS.register_module()
+class KLDivergence(nn.Module):
+    """Vanilla KD loss: "Distilling the Knowledge in a Neural Network", Hinton et al., 2015.
+
+    See :func:`kl_divergence` for the formula. Matches mdistiller's ``kd_loss`` (with the default
+    ``'batchmean'``) and MMRazor's ``KLDivergence`` for every ``reduction``.
+
+    Args:
+        tau (float): temperature. Defaults to 1.0.
+        reduction (str): ``'batchmean'`` (default), ``'sum'``, ``'mean'`` or ``'none'``.
+        loss_weight (float): multiplies the loss. Defaults to 1.0.
+        teacher_detach (bool): stop gradients into the teacher's logits. Defaults to True.
+    """
+
+    def __init__(self, tau: float = 1.0, reduction: str = 'batchmean', loss_weight: float = 1.0,
+                 teacher_detach: bool = True) -> None:
+        super().__init__()
+        check_positive('tau', tau, 'KLDivergence')
+        check_choice('reduction', reduction, REDUCTIONS, 'KLDivergence')
+        self.tau = tau
+        self.reduction = reduction
+        self.loss_weight = loss_weight
+        self.teacher_detach = teacher_detach
+
+    def forward(self, preds_S: torch.Tensor, preds_T: torch.Tensor) -> torch.Tensor:
+        """
+        Args:
+            preds_S: student logits, (B, K, ...).
+            preds_T: teacher logits, same shape.
+        """
+        check_same_shape(preds_S, preds_T, 'KLDivergence')
+        if self.teacher_detach:
+            preds_T = preds_T.detach()
+        return self.loss_weight * kl_divergence(preds_S, preds_T, self.tau, self.reduction)

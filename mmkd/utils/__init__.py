@@ -1,0 +1,11 @@
+from .checkpoint import (UnsafeCheckpointError, allow_checkpoint_types,
+                         checkpoint_safe_globals, load_checkpoint_file,
+                         register_safe_checkpoint_loader)
+from .config_errors import KDConfigError, suggest
+from .dist_utils import setup_cpu_distributed
+
+__all__ = [
+    'KDConfigError', 'suggest', 'UnsafeCheckpointError', 'allow_checkpoint_types',
+    'checkpoint_safe_globals', 'load_checkpoint_file', 'register_safe_checkpoint_loader',
+    'setup_cpu_distributed'
+]

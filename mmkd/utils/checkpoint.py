@@ -1,0 +1,122 @@
+"""Weights-only checkpoint loading with an allow-list of the types MMEngine stores.
+
+MMEngine 0.10.7 calls ``torch.load(filename)`` without ``weights_only``. Since torch 2.6 that means
+``weights_only=True`` with torch's default allow-list, which refuses the ``HistoryBuffer`` objects
+(and NumPy arrays inside them) that MMEngine puts in every checkpoint's ``message_hub``, so resuming
+fails. Turning weights-only loading off would let a checkpoint run arbitrary code. Instead, mmkd
+replaces MMEngine's loader for local files with one that keeps ``weights_only=True`` and allows,
+for the duration of that one call, exactly the extra types listed here.
+"""
+import os.path as osp
+import pickle
+from typing import Iterable, List, Optional
+
+import numpy as np
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint holds a Python object that is not in the allow-list."""
+
+
+# Extra types users allowed through ``allow_checkpoint_types``.
+_USER_TYPES: List[object] = []
+
+
+def _numpy_types() -> List[object]:
+    """The NumPy callables and classes that unpickling plain arrays and scalars needs."""
+    try:  # NumPy >= 2 keeps them in numpy._core
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # pragma: no cover - NumPy 1.x
+        from numpy.core.multiarray import _reconstruct, scalar
+    dtypes = [type(np.dtype(t)) for t in (
+        np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16,
+        np.uint32, np.uint64, np.float16, np.float32, np.float64, np.str_)]
+    return [_reconstruct, scalar, np.ndarray, np.dtype, *dtypes]
+
+
+# The statistics HistoryBuffer registers for itself (its __init__ fills the class's table).
+_HISTORY_BUFFER_METHODS = ('min', 'max', 'current', 'mean')
+
+
+def _history_buffer_getattr(obj: object, name: str) -> object:
+    """``getattr`` as pickled inside ``HistoryBuffer`` states, and nothing else.
+
+    A ``HistoryBuffer`` pickles its statistics methods (``HistoryBuffer.min`` and so on) as
+    ``getattr(HistoryBuffer, 'min')``. Allowing the builtin ``getattr`` would let a file reach
+    any attribute of any allowed object, so only that lookup is accepted.
+    """
+    if obj is HistoryBuffer and name in _HISTORY_BUFFER_METHODS:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
+
+
+def checkpoint_safe_globals() -> List[object]:
+    """Every type beyond torch's own defaults that mmkd lets a checkpoint contain."""
+    return [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr'), *_numpy_types(),
+            *_USER_TYPES]
+
+
+def allow_checkpoint_types(types: Iterable[object]) -> None:
+    """Add data types (classes, not functions that act) to the checkpoint allow-list.
+
+    Use this for a type of your own that a hook stores in checkpoints. It never turns
+    weights-only loading off.
+    """
+    for t in types:
+        if t not in _USER_TYPES:
+            _USER_TYPES.append(t)
+
+
+def load_checkpoint_file(filename: str, map_location=None) -> dict:
+    """``torch.load(filename, weights_only=True)`` with mmkd's allow-list.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        UnsafeCheckpointError: the file holds an object outside the allow-list, e.g. pickled code.
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint file {filename!r} does not exist')
+    if not hasattr(torch.serialization, 'safe_globals'):  # torch < 2.5
+        if hasattr(torch.serialization, 'add_safe_globals'):
+            torch.serialization.add_safe_globals(checkpoint_safe_globals())
+        return _load(filename, map_location)
+    with torch.serialization.safe_globals(checkpoint_safe_globals()):
+        return _load(filename, map_location)
+
+
+def _load(filename: str, map_location) -> dict:
+    try:
+        return torch.load(filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise UnsafeCheckpointError(
+            f'Refused to load {filename!r}: it holds a Python object that is not plain '
+            'checkpoint data, and mmkd loads checkpoints weights-only. If the file comes '
+            'from a source you trust and the object is a data type, add it with '
+            f'`mmkd.utils.allow_checkpoint_types([...])`. torch said: {_reason(e)}') from e
+
+
+def _reason(error: Exception) -> str:
+    # torch's message is long; keep the part that names what was refused.
+    text = str(error)
+    if 'WeightsUnpickler error:' in text:
+        text = text.split('WeightsUnpickler error:', 1)[1]
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    named = [ln for ln in lines if 'GLOBAL' in ln or 'not allowed' in ln]
+    return (named or lines or [repr(error)])[0]
+
+
+def _load_from_local(filename: str, map_location: Optional[str] = None) -> dict:
+    return load_checkpoint_file(filename, map_location)
+
+
+def register_safe_checkpoint_loader() -> None:
+    """Make MMEngine's ``CheckpointLoader`` use :func:`load_checkpoint_file` for local paths.
+
+    Every MMEngine path that reads a local checkpoint (``load_checkpoint``, ``Runner.resume``,
+    ``Runner.load_checkpoint``, ``init_model``) goes through this scheme.
+    """
+    CheckpointLoader.register_scheme(prefixes='', loader=_load_from_local, force=True)

@@ -1,0 +1,1 @@
+"""Visualizers of mmkd. MMEngine's are used as they are."""
