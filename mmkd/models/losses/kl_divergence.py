@@ -26,7 +26,15 @@ def kl_divergence(preds_S: torch.Tensor, preds_T: torch.Tensor, tau: float = 1.0
     """
     log_p_s = F.log_softmax(preds_S / tau, dim=1)
     p_t = F.softmax(preds_T / tau, dim=1)
-    return tau**2 * F.kl_div(log_p_s, p_t, reduction=reduction)
+    # Reduce here rather than in F.kl_div, whose 'mean' is announced to change meaning.
+    loss = tau**2 * F.kl_div(log_p_s, p_t, reduction='none')
+    if reduction == 'batchmean':
+        return loss.sum() / preds_S.size(0)
+    if reduction == 'sum':
+        return loss.sum()
+    if reduction == 'mean':
+        return loss.mean()
+    return loss
 
 
 @MODELS.register_module()

@@ -53,7 +53,7 @@ def _from_cfg_path(cfg: dict, key: str) -> dict:
     model_cfg = copy.deepcopy(base.model)
     if 'data_preprocessor' in base and 'data_preprocessor' not in model_cfg:
         model_cfg.data_preprocessor = copy.deepcopy(base.data_preprocessor)
-    Config._merge_a_into_b(ConfigDict(cfg), model_cfg)
+    model_cfg = Config._merge_a_into_b(ConfigDict(cfg), model_cfg)
     package = cfg_path.split('::', 1)[0]
     model_cfg.setdefault('_scope_', package)
     return model_cfg

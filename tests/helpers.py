@@ -1,0 +1,94 @@
+"""Small models, batches and configs shared by the tests."""
+import copy
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+
+import mmkd  # noqa: F401
+import mmkd.models  # noqa: F401
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+PY = sys.executable
+
+TEACHER = dict(
+    _scope_='mmpretrain',
+    type='ImageClassifier',
+    backbone=dict(type='mmkd.SimpleConvNet', in_channels=1, widths=(16, 32), num_convs=1),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(type='LinearClsHead', num_classes=10, in_channels=32,
+              loss=dict(type='CrossEntropyLoss')))
+STUDENT = dict(
+    _scope_='mmpretrain',
+    type='ImageClassifier',
+    backbone=dict(type='mmkd.SimpleConvNet', in_channels=1, widths=(8, 16), num_convs=1),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(type='LinearClsHead', num_classes=10, in_channels=16,
+              loss=dict(type='CrossEntropyLoss')))
+PREPROCESSOR = dict(type='mmpretrain.ClsDataPreprocessor', num_classes=10, mean=[78.0],
+                    std=[96.0], to_rgb=False)
+LOGITS_KD = dict(
+    type='ConfigurableDistiller',
+    student_recorders=dict(logits=dict(type='ModuleOutputs', source='head.fc')),
+    teacher_recorders=dict(logits=dict(type='ModuleOutputs', source='head.fc')),
+    distill_losses=dict(loss_kd=dict(type='KLDivergence', tau=4, loss_weight=0.9)),
+    loss_forward_mappings=dict(
+        loss_kd=dict(
+            preds_S=dict(recorder='logits', from_student=True),
+            preds_T=dict(recorder='logits', from_student=False))))
+
+
+def build_classifier(cfg):
+    from mmkd.models.utils import build_model
+    return build_model(copy.deepcopy(cfg), 'model')
+
+
+def kd_model_cfg(teacher_ckpt, distiller=None, **kwargs):
+    cfg = dict(type='mmkd.SingleTeacherDistill', architecture=copy.deepcopy(STUDENT),
+               teacher=copy.deepcopy(TEACHER), teacher_ckpt=teacher_ckpt,
+               data_preprocessor=copy.deepcopy(PREPROCESSOR),
+               distiller=copy.deepcopy(distiller or LOGITS_KD))
+    cfg.update(kwargs)
+    return cfg
+
+
+def build_kd(teacher_ckpt, distiller=None, **kwargs):
+    from mmkd.registry import MODELS
+    return MODELS.build(kd_model_cfg(teacher_ckpt, distiller, **kwargs))
+
+
+def digits_batch(n=16, split='train'):
+    """A preprocess-ready batch of ``n`` digits images."""
+    from mmkd.datasets import DigitsDataset
+    ds = DigitsDataset(split=split, pipeline=[dict(type='mmpretrain.PackInputs')])
+    return pseudo_collate([ds[i] for i in range(n)])
+
+
+def digits_kd_config(work_dir, teacher_ckpt, epochs=2, distiller=None, **model_kwargs):
+    """A full runner config: KD on a small digits subset, deterministic, CPU."""
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/kd/kd_convnet-teacher_convnet-student_digits.py'))
+    cfg.model = Config(dict(model=kd_model_cfg(teacher_ckpt, distiller, **model_kwargs))).model
+    cfg.work_dir = str(work_dir)
+    cfg.train_dataloader.dataset.num_train = 128
+    cfg.train_dataloader.dataset.pipeline = [dict(type='mmpretrain.PackInputs')]
+    cfg.train_dataloader.batch_size = 32
+    cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs, val_interval=epochs)
+    cfg.param_scheduler = dict(type='CosineAnnealingLR', T_max=epochs, by_epoch=True)
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
+    cfg.randomness = dict(seed=0, deterministic=True)
+    cfg.log_level = 'WARNING'
+    return cfg
+
+
+def run_tool(args, cwd=ROOT, env=None, timeout=600):
+    """Run ``python ARGS`` from the repository root; return the completed process."""
+    full_env = dict(os.environ)
+    full_env.update(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+    full_env.update(env or {})
+    return subprocess.run([PY, *args], cwd=cwd, env=full_env, capture_output=True, text=True,
+                          timeout=timeout)

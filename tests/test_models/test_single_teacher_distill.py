@@ -1,0 +1,137 @@
+import copy
+
+import pytest
+import torch
+from mmengine.optim import OptimWrapper
+
+from mmkd.utils import KDConfigError
+
+from helpers import LOGITS_KD, build_kd, digits_batch
+
+FEATURE_HINT = dict(
+    type='ConfigurableDistiller',
+    student_recorders=dict(feat=dict(type='ModuleOutputs', source='backbone.stages.1')),
+    teacher_recorders=dict(feat=dict(type='ModuleOutputs', source='backbone.stages.1')),
+    distill_losses=dict(loss_hint=dict(type='L2Loss')),
+    loss_forward_mappings=dict(
+        loss_hint=dict(
+            preds_S=dict(recorder='feat', from_student=True),
+            preds_T=dict(recorder='feat', from_student=False))))
+
+
+def train_steps(model, steps, lr=0.05):
+    optim = OptimWrapper(torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=lr,
+                                         momentum=0.9))
+    model.train()
+    data = digits_batch(32)
+    history = []
+    for _ in range(steps):
+        log = model.train_step(data, optim)
+        history.append({k: v.item() for k, v in log.items()})
+    return history
+
+
+def test_kd_training_lowers_the_loss_and_keeps_the_teacher_frozen(teacher_ckpt):
+    torch.manual_seed(0)
+    model = build_kd(teacher_ckpt)
+    teacher_before = copy.deepcopy(model.teacher.state_dict())
+    history = train_steps(model, 30)
+    assert {'loss', 'student.loss', 'distill.loss_kd'} <= set(history[0])
+    assert history[-1]['loss'] < 0.8 * history[0]['loss']
+    for k, v in model.teacher.state_dict().items():
+        assert torch.equal(v, teacher_before[k]), k  # BN statistics too: eval mode
+    assert not model.teacher.training and model.student.training
+    assert all(not p.requires_grad for p in model.teacher.parameters())
+
+
+def test_kd_loss_equals_loss_on_logits(teacher_ckpt):
+    from mmkd.models.losses import kl_divergence
+    model = build_kd(teacher_ckpt).eval()
+    data = model.data_preprocessor(digits_batch(8), training=False)
+    losses = model(**data, mode='loss')
+    with torch.no_grad():
+        zs = model.student(data['inputs'], mode='tensor')
+        zt = model.teacher(data['inputs'], mode='tensor')
+    assert losses['distill.loss_kd'].item() == pytest.approx(
+        0.9 * kl_divergence(zs, zt, tau=4).item(), rel=1e-5)
+
+
+def test_checkpoint_state_excludes_the_frozen_teacher(teacher_ckpt):
+    model = build_kd(teacher_ckpt)
+    keys = list(model.state_dict())
+    assert keys and not any(k.startswith('teacher.') for k in keys)
+    assert any(k.startswith('architecture.') for k in keys)
+    result = model.load_state_dict(model.state_dict(), strict=False)
+    assert result.missing_keys == []
+    trainable = build_kd(teacher_ckpt, teacher_trainable=True)
+    assert any(k.startswith('teacher.') for k in trainable.state_dict())
+
+
+def test_missing_or_wrong_teacher_ckpt_fails_at_build(teacher_ckpt, tmp_path):
+    with pytest.raises(KDConfigError, match=r'model\.teacher_ckpt=.*no such file'):
+        build_kd(str(tmp_path / 'nope.pth'))
+    with pytest.raises(KDConfigError, match='teacher_ckpt is required'):
+        build_kd(None)
+    wrong = tmp_path / 'wrong.pth'
+    torch.save({'state_dict': {'backbone.x': torch.zeros(1)}}, wrong)
+    with pytest.raises(KDConfigError, match='does not fit the teacher'):
+        build_kd(str(wrong))
+
+
+def test_shape_mismatch_without_connector_names_loss_and_connector(teacher_ckpt):
+    model = build_kd(teacher_ckpt, distiller=FEATURE_HINT)
+    with pytest.raises(KDConfigError, match=r'distill_losses\.loss_hint.*\(2, 16, 4, 4\).*\(2, 32, 4, 4\).*connector'):
+        model(**model.data_preprocessor(digits_batch(2), training=True), mode='loss')
+
+
+def test_feature_distillation_with_connector_trains(teacher_ckpt):
+    cfg = copy.deepcopy(FEATURE_HINT)
+    cfg['connectors'] = dict(hint=dict(type='ConvModuleConnector', in_channel=16, out_channel=32,
+                                       norm_cfg=dict(type='BN'), act_cfg=None))
+    cfg['loss_forward_mappings']['loss_hint']['preds_S']['connector'] = 'hint'
+    torch.manual_seed(0)
+    model = build_kd(teacher_ckpt, distiller=cfg, calculate_student_loss=False)
+    history = train_steps(model, 15)
+    assert set(history[0]) == {'loss', 'distill.loss_hint'}
+    assert history[-1]['distill.loss_hint'] < 0.7 * history[0]['distill.loss_hint']
+    assert any(k.startswith('distiller.connectors.hint') for k in model.state_dict())
+
+
+def test_frozen_teacher_runs_only_as_far_as_records_need(teacher_ckpt):
+    model = build_kd(teacher_ckpt, distiller=dict(FEATURE_HINT, connectors=dict(
+        hint=dict(type='ConvModuleConnector', in_channel=16, out_channel=32)),
+        loss_forward_mappings=dict(loss_hint=dict(
+            preds_S=dict(recorder='feat', from_student=True, connector='hint'),
+            preds_T=dict(recorder='feat', from_student=False)))))
+    head_calls = []
+    model.teacher.head.register_forward_hook(lambda *a: head_calls.append(1))
+    data = model.data_preprocessor(digits_batch(4), training=True)
+    first = model(**data, mode='loss')
+    assert len(head_calls) == 1
+    second = model(**data, mode='loss')
+    assert len(head_calls) == 1  # the teacher stopped after backbone.stages.1
+    assert second['distill.loss_hint'].item() == pytest.approx(first['distill.loss_hint'].item(), rel=1e-4)
+
+
+def test_predict_uses_the_student(teacher_ckpt):
+    model = build_kd(teacher_ckpt).eval()
+    data = model.data_preprocessor(digits_batch(4), training=False)
+    out = model(**data, mode='predict')
+    with torch.no_grad():
+        expected = model.student(data['inputs'], mode='tensor')
+    torch.testing.assert_close(torch.stack([o.pred_score for o in out]), torch.softmax(expected, 1))
+
+
+def test_student_from_packaged_config_path(teacher_ckpt):
+    model = build_kd(teacher_ckpt, architecture=dict(
+        cfg_path='mmpretrain::resnet/resnet18_8xb16_cifar10.py',
+        backbone=dict(depth=18, in_channels=1, base_channels=8, stem_channels=8),
+        head=dict(in_channels=64)))
+    assert type(model.student.backbone).__name__ == 'ResNet_CIFAR'
+    data = model.data_preprocessor(digits_batch(2), training=True)
+    losses = model(**data, mode='loss')
+    assert torch.isfinite(losses['distill.loss_kd'])
+    from mmkd.models.utils import build_model
+    with pytest.raises(KDConfigError, match='pretrained=True'):
+        build_model(dict(cfg_path='mmpretrain::resnet/resnet18_8xb16_cifar10.py', pretrained=True),
+                    'model.architecture')
