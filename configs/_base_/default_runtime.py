@@ -22,3 +22,8 @@ log_processor = dict(by_epoch=True)
 load_from = None
 resume = False
 randomness = dict(seed=0, deterministic=False)
+
+# Multi-process training: average BatchNorm statistics over the ranks after every epoch, so
+# every rank validates, and rank 0 saves, the same model (MMEngine's DDP wrapper does not
+# broadcast buffers). Does nothing in a single process.
+custom_hooks = [dict(type='SyncBuffersHook')]

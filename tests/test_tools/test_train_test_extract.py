@@ -1,0 +1,137 @@
+"""The command-line tools, run as a user runs them."""
+import os.path as osp
+import textwrap
+
+import torch
+
+from helpers import ROOT, TEACHER, run_tool
+
+KD_CONFIG = osp.join(ROOT, 'configs/kd/kd_convnet-teacher_convnet-student_digits.py')
+
+
+def write_config(tmp_path, teacher_ckpt, body='', model_extra=''):
+    """A config that inherits the repository's KD config and trains briefly.
+
+    ``model_extra`` is inserted into the ``model`` dict; ``body`` is appended to the file.
+    """
+    path = tmp_path / 'cfg.py'
+    path.write_text(textwrap.dedent(f'''
+        _base_ = [{KD_CONFIG!r}]
+        model = dict(
+            teacher=dict(_delete_=True, **{TEACHER!r}),
+            teacher_ckpt={teacher_ckpt!r},
+            architecture=dict(
+                _delete_=True, _scope_='mmpretrain', type='ImageClassifier',
+                backbone=dict(type='ResNet_CIFAR', depth=18, in_channels=1, stem_channels=8,
+                              base_channels=8),
+                neck=dict(type='GlobalAveragePooling'),
+                head=dict(type='LinearClsHead', num_classes=10, in_channels=64,
+                          loss=dict(type='CrossEntropyLoss', loss_weight=0.1))),
+            {model_extra})
+        train_dataloader = dict(batch_size=32, dataset=dict(num_train=96))
+        train_cfg = dict(max_epochs=1, val_interval=1)
+        param_scheduler = dict(T_max=1)
+        default_hooks = dict(logger=dict(interval=1))
+        randomness = dict(seed=0, deterministic=True)
+    ''') + textwrap.dedent(body))
+    return str(path)
+
+
+def test_train_test_and_extract_student_for_mmpretrain(tmp_path, teacher_ckpt):
+    cfg = write_config(tmp_path, teacher_ckpt)
+    work = tmp_path / 'work'
+    out = run_tool(['tools/train.py', cfg, '--work-dir', str(work)])
+    assert out.returncode == 0, out.stderr[-3000:]
+    log = out.stdout + out.stderr
+    assert 'distill.loss_kd' in log and 'student.loss' in log
+    ckpt = work / 'epoch_1.pth'
+    assert ckpt.is_file()
+
+    out = run_tool(['tools/test.py', cfg, str(ckpt), '--work-dir', str(tmp_path / 'test'),
+                    '--out', str(tmp_path / 'preds.pkl')])
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert 'accuracy/top1' in out.stdout + out.stderr
+    assert (tmp_path / 'preds.pkl').is_file()
+
+    student_ckpt, student_cfg = tmp_path / 'student.pth', tmp_path / 'student_cfg.py'
+    out = run_tool(['tools/model_converters/extract_student.py', str(ckpt), str(student_ckpt),
+                    '--config', cfg, '--out-config', str(student_cfg)])
+    assert out.returncode == 0, out.stderr[-3000:]
+
+    # The distilled student's logits, computed through mmkd ...
+    from mmengine.config import Config
+    from mmengine.runner import load_checkpoint
+    from mmkd.registry import MODELS
+    kd = MODELS.build(Config.fromfile(cfg).model)
+    load_checkpoint(kd, str(ckpt), map_location='cpu')
+    kd.eval()
+    x = torch.randn(4, 1, 8, 8)
+    torch.save(x, tmp_path / 'x.pth')
+    with torch.no_grad():
+        expected = kd.student(x, mode='tensor')
+
+    # ... equal the deployed model's, loaded by mmpretrain alone in a fresh process.
+    script = textwrap.dedent(f'''
+        import sys, torch
+        from mmpretrain.apis import init_model
+        model = init_model({str(student_cfg)!r}, {str(student_ckpt)!r}, device='cpu')
+        assert not any(m == 'mmkd' or m.startswith('mmkd.') for m in sys.modules), 'mmkd imported'
+        with torch.no_grad():
+            out = model(torch.load({str(tmp_path / 'x.pth')!r}), mode='tensor')
+        torch.save(out, {str(tmp_path / 'y.pth')!r})
+    ''')
+    out = run_tool(['-c', script])
+    assert out.returncode == 0, out.stderr[-3000:]
+    torch.testing.assert_close(torch.load(tmp_path / 'y.pth'), expected)
+
+
+def test_custom_components_through_custom_imports(tmp_path, teacher_ckpt):
+    (tmp_path / 'my_kd_ext.py').write_text(textwrap.dedent('''
+        import torch.nn as nn
+        from mmkd.registry import MODELS
+        from mmkd.models.connectors import BaseConnector
+
+        @MODELS.register_module()
+        class MyL1Loss(nn.Module):
+            def __init__(self, loss_weight=1.0):
+                super().__init__()
+                self.loss_weight = loss_weight
+            def forward(self, preds_S, preds_T, gt_labels):
+                assert gt_labels.dtype.is_floating_point is False
+                return self.loss_weight * (preds_S - preds_T.detach()).abs().mean()
+
+        @MODELS.register_module()
+        class MyLinearConnector(BaseConnector):
+            def __init__(self, dim):
+                super().__init__()
+                self.fc = nn.Linear(dim, dim)
+            def forward_train(self, x):
+                return self.fc(x)
+    '''))
+    cfg = write_config(tmp_path, teacher_ckpt, body='''
+custom_imports = dict(imports=['my_kd_ext'], allow_failed_imports=False)
+''', model_extra='''distiller=dict(
+            _delete_=True,
+            type='ConfigurableDistiller',
+            student_recorders=dict(logits=dict(type='ModuleOutputs', source='head.fc')),
+            teacher_recorders=dict(logits=dict(type='ModuleOutputs', source='head.fc')),
+            connectors=dict(proj=dict(type='MyLinearConnector', dim=10)),
+            distill_losses=dict(loss_mine=dict(type='MyL1Loss', loss_weight=2.0)),
+            loss_forward_mappings=dict(loss_mine=dict(
+                preds_S=dict(recorder='logits', from_student=True, connector='proj'),
+                preds_T=dict(recorder='logits', from_student=False))))''')
+    out = run_tool(['tools/train.py', cfg, '--work-dir', str(tmp_path / 'work')],
+                   env=dict(PYTHONPATH=str(tmp_path)))
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert 'distill.loss_mine' in out.stdout + out.stderr
+
+
+def test_bad_config_fails_before_training_with_a_useful_message(tmp_path, teacher_ckpt):
+    cfg = write_config(
+        tmp_path, teacher_ckpt,
+        model_extra="distiller=dict(distill_losses=dict(loss_kd=dict(type='KLDiv')))")
+    out = run_tool(['tools/train.py', cfg, '--work-dir', str(tmp_path / 'work')])
+    assert out.returncode != 0
+    assert "model.distiller.distill_losses.loss_kd.type='KLDiv'" in out.stderr
+    assert 'KLDivergence' in out.stderr
+    assert not (tmp_path / 'work' / 'epoch_1.pth').exists()
