@@ -15,31 +15,25 @@ import mmkd.models  # noqa: F401
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PY = sys.executable
 
-TEACHER = dict(
-    _scope_='mmpretrain',
-    type='ImageClassifier',
-    backbone=dict(type='mmkd.SimpleConvNet', in_channels=1, widths=(16, 32), num_convs=1),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=10, in_channels=32,
-              loss=dict(type='CrossEntropyLoss')))
-STUDENT = dict(
-    _scope_='mmpretrain',
-    type='ImageClassifier',
-    backbone=dict(type='mmkd.SimpleConvNet', in_channels=1, widths=(8, 16), num_convs=1),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=10, in_channels=16,
-              loss=dict(type='CrossEntropyLoss')))
+
+def convnet(widths):
+    """A digits classifier (mmpretrain ImageClassifier around mmkd's SimpleConvNet)."""
+    return dict(
+        _scope_='mmpretrain',
+        type='ImageClassifier',
+        backbone=dict(type='mmkd.SimpleConvNet', in_channels=1, widths=widths, num_convs=1),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=10, in_channels=widths[-1],
+                  loss=dict(type='CrossEntropyLoss')))
+
+
+TEACHER = convnet((16, 32))
+STUDENT = convnet((8, 16))
 PREPROCESSOR = dict(type='mmpretrain.ClsDataPreprocessor', num_classes=10, mean=[78.0],
                     std=[96.0], to_rgb=False)
-LOGITS_KD = dict(
-    type='ConfigurableDistiller',
-    student_recorders=dict(logits=dict(type='ModuleOutputs', source='head.fc')),
-    teacher_recorders=dict(logits=dict(type='ModuleOutputs', source='head.fc')),
-    distill_losses=dict(loss_kd=dict(type='KLDivergence', tau=4, loss_weight=0.9)),
-    loss_forward_mappings=dict(
-        loss_kd=dict(
-            preds_S=dict(recorder='logits', from_student=True),
-            preds_T=dict(recorder='logits', from_student=False))))
+# The vanilla KD distiller of the shipped config, as users write it.
+LOGITS_KD = Config.fromfile(
+    osp.join(ROOT, 'configs/kd/kd_convnet-teacher_convnet-student_digits.py')).model.distiller.to_dict()
 
 
 def build_classifier(cfg):
@@ -71,7 +65,7 @@ def digits_batch(n=16, split='train'):
 def digits_kd_config(work_dir, teacher_ckpt, epochs=2, distiller=None, **model_kwargs):
     """A full runner config: KD on a small digits subset, deterministic, CPU."""
     cfg = Config.fromfile(osp.join(ROOT, 'configs/kd/kd_convnet-teacher_convnet-student_digits.py'))
-    cfg.model = Config(dict(model=kd_model_cfg(teacher_ckpt, distiller, **model_kwargs))).model
+    cfg.model = kd_model_cfg(teacher_ckpt, distiller, **model_kwargs)
     cfg.work_dir = str(work_dir)
     cfg.train_dataloader.dataset.num_train = 128
     cfg.train_dataloader.dataset.pipeline = [dict(type='mmpretrain.PackInputs')]

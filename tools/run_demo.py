@@ -89,8 +89,8 @@ def plot(summary: dict, path: str, title: str) -> None:
     ax.set_xticks(range(len(names)), [n.split(' (')[0] for n in names])
     ax.set_ylabel('test top-1 (%)')
     low = min(min(s['runs']) for s in summary.values())
-    ax.set_ylim(max(0, low - 10), 100)
-    ax.set_title(title)
+    ax.set_ylim(max(0, low - 10), 104)
+    ax.set_title(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -137,7 +137,7 @@ def main():
                seconds=round(time.time() - start, 1))
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(out, f, indent=2)
-    plot(summary, osp.join(args.work_dir, 'results.png'), f'mmkd demo: {setting}')
+    plot(summary, osp.join(args.work_dir, 'results.png'), f'mmkd demo\n{setting}')
     console.print(f'wrote {osp.join(args.work_dir, "results.json")} and results.png '
                   f'({out["seconds"]:.0f} s)')
 
