@@ -92,3 +92,22 @@ def test_batch_inputs_are_not_mapped_and_are_filled_from_the_batch():
     losses = d.compute_distill_losses(samples)
     assert set(losses) == {'loss_x'}
     assert d.distill_losses['loss_x'].seen.tolist() == [3, 1]
+
+
+def test_wrong_loss_argument_lists_the_valid_ones():
+    with pytest.raises(KDConfigError, match=r"distill_losses\.loss_kd.*temperature.*takes \['tau', 'reduction'"):
+        build(distill_losses=dict(loss_kd=dict(type='KLDivergence', temperature=4)))
+
+
+def test_record_and_data_indices_are_checked():
+    m = copy.deepcopy(LOGITS_KD['loss_forward_mappings'])
+    m['loss_kd']['preds_S']['record_idx'] = -1
+    with pytest.raises(KDConfigError, match=r'preds_S\.record_idx must be an int >= 0'):
+        build(loss_forward_mappings=m)
+    m = copy.deepcopy(LOGITS_KD['loss_forward_mappings'])
+    m['loss_kd']['preds_S']['record_idx'] = 1  # head.fc runs once per forward
+    d = build(loss_forward_mappings=m)
+    for manager in (d.student_recorders, d.teacher_recorders):
+        manager.get_recorder('logits').data_buffer = [torch.ones(2, 10)]
+    with pytest.raises(KDConfigError, match=r'loss_kd\.preds_S: .*record_idx=1 does not exist'):
+        d.compute_distill_losses([])

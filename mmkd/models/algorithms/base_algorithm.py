@@ -1,4 +1,5 @@
 """The base of every algorithm: owns the student (``architecture``) and the data preprocessor."""
+from contextlib import contextmanager
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -31,6 +32,7 @@ class BaseAlgorithm(BaseModel):
             data_preprocessor = build_model(data_preprocessor, 'model.data_preprocessor')
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.architecture = architecture
+        self._predictor: Optional[nn.Module] = None
 
     @property
     def student(self) -> nn.Module:
@@ -41,8 +43,19 @@ class BaseAlgorithm(BaseModel):
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode in ('tensor', 'predict'):
-            return self.architecture(inputs, data_samples, mode=mode)
+            model = self.architecture if self._predictor is None else self._predictor
+            return model(inputs, data_samples, mode=mode)
         raise RuntimeError(f'Invalid mode "{mode}"; only "tensor", "predict" and "loss" exist')
+
+    @contextmanager
+    def predict_with(self, model: nn.Module):
+        """Within this context, ``'tensor'`` and ``'predict'`` modes run ``model`` (e.g. the
+        teacher, for its validation) instead of the student."""
+        self._predictor = model
+        try:
+            yield
+        finally:
+            self._predictor = None
 
     def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         """The training losses. Without distillation: the student's own."""

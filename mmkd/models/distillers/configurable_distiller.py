@@ -76,7 +76,9 @@ class ConfigurableDistiller(BaseModule):
             try:
                 modules[name] = MODELS.build(cfg)
             except (TypeError, ValueError) as e:
-                raise KDConfigError(f'{key}.{name}: {e}') from e
+                raise KDConfigError(
+                    f'{key}.{name}: {e}. {cfg["type"]} takes '
+                    f'{_init_params(MODELS.get(cfg["type"]))}.') from e
         return modules
 
     def _check_mappings(self, mappings: dict) -> Dict[str, Dict[str, dict]]:
@@ -144,14 +146,18 @@ class ConfigurableDistiller(BaseModule):
             raise KDConfigError(
                 f'{where}.recorder={spec["recorder"]!r} is not in model.distiller.{side}_recorders. '
                 + suggest(spec['recorder'], manager.recorders))
+        record_idx, data_idx = spec.get('record_idx', 0), spec.get('data_idx')
+        if not isinstance(record_idx, int) or isinstance(record_idx, bool) or record_idx < 0:
+            raise KDConfigError(f'{where}.record_idx must be an int >= 0, got {record_idx!r}')
+        if data_idx is not None and (not isinstance(data_idx, int) or isinstance(data_idx, bool)):
+            raise KDConfigError(f'{where}.data_idx must be an int or None, got {data_idx!r}')
         connector = spec.get('connector')
         if connector is not None and connector not in self.connectors:
             raise KDConfigError(
                 f'{where}.connector={connector!r} is not in model.distiller.connectors. '
                 + suggest(connector, self.connectors))
         return dict(recorder=spec['recorder'], from_student=spec['from_student'],
-                    record_idx=spec.get('record_idx', 0), data_idx=spec.get('data_idx'),
-                    connector=connector)
+                    record_idx=record_idx, data_idx=data_idx, connector=connector)
 
     def prepare_from_student(self, model: nn.Module) -> None:
         self.student_recorders.initialize(model)
@@ -181,7 +187,13 @@ class ConfigurableDistiller(BaseModule):
         losses = {}
         for name, loss in self.distill_losses.items():
             mapping = self.loss_forward_mappings[name]
-            kwargs = {arg: self.get_record(spec) for arg, spec in mapping.items()}
+            kwargs = {}
+            for arg, spec in mapping.items():
+                try:
+                    kwargs[arg] = self.get_record(spec)
+                except (IndexError, TypeError) as e:
+                    raise KDConfigError(
+                        f'model.distiller.loss_forward_mappings.{name}.{arg}: {e}') from e
             if 'gt_labels' in self._batch_inputs[name]:
                 kwargs['gt_labels'] = get_gt_labels(data_samples)
             if 'data_samples' in self._batch_inputs[name]:
@@ -202,6 +214,10 @@ def _forward_params(loss: nn.Module) -> Dict[str, Any]:
     sig = inspect.signature(loss.forward)
     return {n: p.default for n, p in sig.parameters.items()
             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def _init_params(cls) -> list:
+    return [n for n in inspect.signature(cls.__init__).parameters if n not in ('self', 'args', 'kwargs')]
 
 
 def _describe(mapping: Dict[str, dict], kwargs: Dict[str, Any]) -> str:
