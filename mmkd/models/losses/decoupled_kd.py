@@ -1,0 +1,87 @@
+"""Decoupled knowledge distillation (Zhao et al., CVPR 2022)."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from mmkd.registry import MODELS
+from .checks import check_positive, check_same_shape
+
+
+def _binary(probs: torch.Tensor, gt_mask: torch.Tensor) -> torch.Tensor:
+    """(B, K) class probabilities -> (B, 2): [p(target), p(all other classes)]."""
+    target = (probs * gt_mask).sum(dim=1, keepdim=True)
+    other = (probs * (1 - gt_mask)).sum(dim=1, keepdim=True)
+    return torch.cat([target, other], dim=1)
+
+
+def dkd_loss(preds_S: torch.Tensor, preds_T: torch.Tensor, gt_labels: torch.Tensor,
+             alpha: float = 1.0, beta: float = 8.0, tau: float = 4.0) -> torch.Tensor:
+    r"""Decoupled KD: :math:`\alpha\,\mathrm{TCKD} + \beta\,\mathrm{NCKD}`.
+
+    .. math::
+        \mathrm{TCKD} = \tau^2\,\mathrm{KL}(b_t \,\|\, b_s),\quad
+        b = [p_y, 1 - p_y],\ p = \mathrm{softmax}(z/\tau)
+
+        \mathrm{NCKD} = \tau^2\,\mathrm{KL}(\hat p_t \,\|\, \hat p_s),\quad
+        \hat p = \mathrm{softmax}(z/\tau) \text{ over the non-target classes}
+
+    both summed over classes and averaged over the batch. At :math:`\tau=1`,
+    :math:`\mathrm{KD} = \mathrm{TCKD} + (1 - p^t_y)\,\mathrm{NCKD}` (Eq. 1 of the paper).
+
+    As in mdistiller's ``dkd_loss``, the non-target softmax is taken over all classes with the
+    target logit shifted by -1000 (for teacher and student), which equals the renormalised
+    distribution up to float precision, and TCKD takes the log of the binary probabilities.
+    """
+    gt_mask = F.one_hot(gt_labels, preds_S.size(1)).to(preds_S.dtype)
+    p_s = F.softmax(preds_S / tau, dim=1)
+    p_t = F.softmax(preds_T / tau, dim=1)
+    batch = preds_S.size(0)
+    tckd = F.kl_div(torch.log(_binary(p_s, gt_mask)), _binary(p_t, gt_mask),
+                    reduction='sum') * tau**2 / batch
+    log_q_s = F.log_softmax(preds_S / tau - 1000.0 * gt_mask, dim=1)
+    q_t = F.softmax(preds_T / tau - 1000.0 * gt_mask, dim=1)
+    nckd = F.kl_div(log_q_s, q_t, reduction='sum') * tau**2 / batch
+    return alpha * tckd + beta * nckd
+
+
+@MODELS.register_module()
+class DKDLoss(nn.Module):
+    """"Decoupled Knowledge Distillation", Zhao et al., CVPR 2022.
+
+    See :func:`dkd_loss`. Matches mdistiller's ``dkd_loss`` and MMRazor's ``DKDLoss``. The
+    defaults are the paper's CIFAR-100 setting (alpha 1, beta 8, tau 4). The paper's warm-up,
+    min(epoch / 20, 1) on the whole loss, is a loss-weight schedule in mmkd, not part of the loss.
+
+    Args:
+        tau (float): temperature. Defaults to 4.0.
+        alpha (float): weight of TCKD. Defaults to 1.0.
+        beta (float): weight of NCKD. Defaults to 8.0.
+        loss_weight (float): multiplies the loss. Defaults to 1.0.
+        teacher_detach (bool): stop gradients into the teacher's logits. Defaults to True.
+    """
+
+    def __init__(self, tau: float = 4.0, alpha: float = 1.0, beta: float = 8.0,
+                 loss_weight: float = 1.0, teacher_detach: bool = True) -> None:
+        super().__init__()
+        check_positive('tau', tau, 'DKDLoss')
+        self.tau, self.alpha, self.beta = tau, alpha, beta
+        self.loss_weight = loss_weight
+        self.teacher_detach = teacher_detach
+
+    def forward(self, preds_S: torch.Tensor, preds_T: torch.Tensor,
+                gt_labels: torch.Tensor) -> torch.Tensor:
+        """
+        Args:
+            preds_S: student logits (B, K), K > 2.
+            preds_T: teacher logits (B, K).
+            gt_labels: class indices (B,).
+        """
+        check_same_shape(preds_S, preds_T, 'DKDLoss')
+        if preds_S.dim() != 2 or preds_S.size(1) <= 2:
+            raise ValueError(
+                f'DKDLoss needs (B, K) logits with K > 2 classes, got {tuple(preds_S.shape)}: '
+                'with 2 classes the non-target distribution has one class and NCKD is always 0.')
+        if self.teacher_detach:
+            preds_T = preds_T.detach()
+        return self.loss_weight * dkd_loss(preds_S, preds_T, gt_labels, self.alpha, self.beta,
+                                           self.tau)
