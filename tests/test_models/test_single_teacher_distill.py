@@ -135,3 +135,12 @@ def test_student_from_packaged_config_path(teacher_ckpt):
     with pytest.raises(KDConfigError, match='pretrained=True'):
         build_model(dict(cfg_path='mmpretrain::resnet/resnet18_8xb16_cifar10.py', pretrained=True),
                     'model.architecture')
+
+
+def test_connector_with_wrong_input_channels_names_the_connector(teacher_ckpt):
+    cfg = copy.deepcopy(FEATURE_HINT)
+    cfg['connectors'] = dict(hint=dict(type='ConvModuleConnector', in_channel=8, out_channel=32))
+    cfg['loss_forward_mappings']['loss_hint']['preds_S']['connector'] = 'hint'
+    model = build_kd(teacher_ckpt, distiller=cfg)
+    with pytest.raises(KDConfigError, match=r"loss_hint\.preds_S: connector 'hint' failed on the record of shape \(2, 16, 4, 4\)"):
+        model(**model.data_preprocessor(digits_batch(2), training=True), mode='loss')

@@ -179,7 +179,15 @@ class ConfigurableDistiller(BaseModule):
         data = manager.get_recorder(spec['recorder']).get_record_data(
             spec['record_idx'], spec['data_idx'])
         if spec['connector'] is not None:
-            data = self.connectors[spec['connector']](data)
+            try:
+                data = self.connectors[spec['connector']](data)
+            except torch.cuda.OutOfMemoryError:
+                raise
+            except RuntimeError as e:
+                shape = tuple(data.shape) if isinstance(data, torch.Tensor) else type(data).__name__
+                raise TypeError(
+                    f'connector {spec["connector"]!r} failed on the record of shape {shape} '
+                    f'(check its input channels in model.distiller.connectors): {e}') from e
         return data
 
     def compute_distill_losses(self, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
