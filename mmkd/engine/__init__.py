@@ -1,1 +1,3 @@
+from .hooks import *  # noqa: F401,F403
+from .loss_weight_schedules import *  # noqa: F401,F403
 from .runner import *  # noqa: F401,F403

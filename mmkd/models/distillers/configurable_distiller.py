@@ -51,6 +51,8 @@ class ConfigurableDistiller(BaseModule):
                     f'{key}.distill_losses.{name}: the name must contain "loss" (e.g. '
                     f'"loss_{name}"), or MMEngine would log it without adding it to the loss.')
         self.loss_forward_mappings = self._check_mappings(loss_forward_mappings or {})
+        # Multipliers set by LossWeightScheduleHook; a loss with factor 0 is skipped.
+        self.loss_weight_factors: Dict[str, float] = {name: 1.0 for name in self.distill_losses}
         self._batch_inputs = {
             name: [a for a in BATCH_INPUTS if a in _forward_params(loss)]
             for name, loss in self.distill_losses.items()
@@ -194,6 +196,9 @@ class ConfigurableDistiller(BaseModule):
         """Every distillation loss, by name, from this step's records."""
         losses = {}
         for name, loss in self.distill_losses.items():
+            factor = self.loss_weight_factors[name]
+            if factor == 0:
+                continue
             mapping = self.loss_forward_mappings[name]
             kwargs = {}
             for arg, spec in mapping.items():
@@ -207,13 +212,14 @@ class ConfigurableDistiller(BaseModule):
             if 'data_samples' in self._batch_inputs[name]:
                 kwargs['data_samples'] = data_samples
             try:
-                losses[name] = loss(**kwargs)
+                value = loss(**kwargs)
             except torch.cuda.OutOfMemoryError:
                 raise
             except (RuntimeError, ValueError) as e:
                 raise KDConfigError(
                     f'model.distiller.distill_losses.{name} ({type(loss).__name__}) failed on '
                     f'its inputs {_describe(mapping, kwargs)}: {e}') from e
+            losses[name] = value if factor == 1 else factor * value
         return losses
 
 

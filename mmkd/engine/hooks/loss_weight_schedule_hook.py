@@ -1,0 +1,69 @@
+"""Apply loss-weight schedules to distillation losses while training."""
+from typing import Dict, Optional
+
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from mmkd.registry import HOOKS
+from mmkd.utils.config_errors import KDConfigError, suggest
+from ..loss_weight_schedules import build_schedule
+
+
+@HOOKS.register_module()
+class LossWeightScheduleHook(Hook):
+    """Scales distillation losses by a schedule, by epoch or by iteration.
+
+    Example (DKD's warm-up, and KD switched off after epoch 100)::
+
+        custom_hooks = [dict(type='LossWeightScheduleHook', schedules=dict(
+            loss_dkd=dict(type='LinearWarmupWeight', warmup=20),
+            loss_kd=dict(type='StopAtWeight', stop=100)))]
+
+    Before every training iteration the factor of each named loss (``model.distiller.
+    distill_losses`` key) is computed from the runner's epoch or iteration and multiplies that
+    loss on top of its ``loss_weight``. A loss whose factor is 0 is not computed at all, and its
+    entry is removed from the logs so it does not repeat its last value. Factors depend only on
+    the counters, so a resumed run continues the schedule exactly.
+
+    Args:
+        schedules (dict): distill loss name -> schedule config (``LinearWarmupWeight``,
+            ``StepWeight``, ``CosineWeight``, ``StopAtWeight`` or a registered subclass of
+            ``mmkd.engine.LossWeightSchedule``).
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self, schedules: Dict[str, dict]) -> None:
+        if not isinstance(schedules, dict) or not schedules:
+            raise KDConfigError('LossWeightScheduleHook.schedules must be a non-empty dict of '
+                                'distill loss name -> schedule config')
+        self.schedules = {name: build_schedule(cfg, f'LossWeightScheduleHook.schedules.{name}')
+                          for name, cfg in schedules.items()}
+        self.factors: Dict[str, float] = {}
+
+    @staticmethod
+    def _distiller(runner):
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        distiller = getattr(model, 'distiller', None)
+        if distiller is None or not hasattr(distiller, 'loss_weight_factors'):
+            raise KDConfigError('LossWeightScheduleHook needs a distillation algorithm with a '
+                                f'ConfigurableDistiller; the model is {type(model).__name__}')
+        return distiller
+
+    def before_train(self, runner) -> None:
+        losses = self._distiller(runner).distill_losses
+        for name in self.schedules:
+            if name not in losses:
+                raise KDConfigError(
+                    f'LossWeightScheduleHook.schedules.{name}: no such loss in '
+                    'model.distiller.distill_losses. ' + suggest(name, losses))
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None) -> None:
+        distiller = self._distiller(runner)
+        for name, schedule in self.schedules.items():
+            factor = float(schedule(runner.epoch if schedule.by_epoch else runner.iter))
+            distiller.loss_weight_factors[name] = factor
+            self.factors[name] = factor
+            if factor == 0:
+                # MMEngine logs every scalar it has seen; drop the stale one.
+                runner.message_hub.log_scalars.pop(f'train/distill.{name}', None)
