@@ -5,12 +5,11 @@ import os.path as osp
 import subprocess
 import sys
 
-import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
 import mmkd  # noqa: F401
-import mmkd.models  # noqa: F401
+import mmkd.models  # noqa: F401  (registers the components the tests build)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PY = sys.executable

@@ -1,7 +1,6 @@
 import math
 
 import pytest
-import torch
 import torch.nn as nn
 from mmengine.hooks import Hook
 from mmengine.runner import Runner

@@ -126,7 +126,6 @@ def test_method_outputs_is_scoped_to_one_model_and_removable():
 
 
 def test_method_outputs_by_class_path_records_all_instances_in_model():
-    from mmpretrain.models.heads import ClsHead  # noqa: F401
     from helpers import STUDENT, build_classifier
     model = build_classifier(STUDENT)
     rec = MethodOutputs('mmpretrain.models.heads.ClsHead.pre_logits')

@@ -6,7 +6,7 @@ from mmengine.optim import OptimWrapper
 
 from mmkd.utils import KDConfigError
 
-from helpers import LOGITS_KD, build_kd, digits_batch
+from helpers import build_kd, digits_batch
 
 FEATURE_HINT = dict(
     type='ConfigurableDistiller',

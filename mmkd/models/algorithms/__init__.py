@@ -1,4 +1,5 @@
 from .base_algorithm import BaseAlgorithm
+from .multi_teacher_distill import MultiTeacherDistill
 from .single_teacher_distill import SingleTeacherDistill
 
-__all__ = ['BaseAlgorithm', 'SingleTeacherDistill']
+__all__ = ['BaseAlgorithm', 'MultiTeacherDistill', 'SingleTeacherDistill']

@@ -9,6 +9,10 @@ from mmengine.model import BaseModel
 from ..utils.model_builder import build_model
 
 
+def add_prefix(losses: Dict[str, torch.Tensor], prefix: str) -> Dict[str, torch.Tensor]:
+    return {f'{prefix}.{k}': v for k, v in losses.items()}
+
+
 class BaseAlgorithm(BaseModel):
     """An algorithm wraps the model being trained and adds what the method needs.
 
@@ -56,6 +60,24 @@ class BaseAlgorithm(BaseModel):
             yield
         finally:
             self._predictor = None
+
+    def student_and_distill_losses(self, inputs: torch.Tensor, data_samples: Optional[List],
+                                   losses: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """Run the student inside its recorders, then the distiller; add both to ``losses``.
+
+        For distillation algorithms, which set ``self.distiller`` and
+        ``self.calculate_student_loss`` (and optionally ``self.student_trainable``), after the
+        teachers have run inside their recorders.
+        """
+        with self.distiller.student_recorders, torch.set_grad_enabled(
+                getattr(self, 'student_trainable', True)):
+            if self.calculate_student_loss:
+                losses.update(add_prefix(self.student(inputs, data_samples, mode='loss'), 'student'))
+            else:
+                self.student(inputs, data_samples, mode='tensor')
+        losses.update(add_prefix(self.distiller.compute_distill_losses(data_samples), 'distill'))
+        self.distiller.reset_records()
+        return losses
 
     def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         """The training losses. Without distillation: the student's own."""

@@ -1,21 +1,16 @@
 """Offline distillation from one frozen (or trainable) teacher."""
-import os.path as osp
 from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
 from torch.nn.modules.batchnorm import _BatchNorm
-from mmengine.runner.checkpoint import load_checkpoint
 
 from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError
 from ..distillers import ConfigurableDistiller
 from ..utils.model_builder import build_model
-from .base_algorithm import BaseAlgorithm
-
-
-def add_prefix(losses: Dict[str, torch.Tensor], prefix: str) -> Dict[str, torch.Tensor]:
-    return {f'{prefix}.{k}': v for k, v in losses.items()}
+from .base_algorithm import BaseAlgorithm, add_prefix
+from .frozen_teacher import exclude_from_checkpoints, load_teacher_checkpoint
 
 
 @MODELS.register_module()
@@ -81,8 +76,7 @@ class SingleTeacherDistill(BaseAlgorithm):
             teacher_early_exit and not teacher_trainable)
 
         if not teacher_trainable:
-            self._register_state_dict_hook(_drop_teacher_state)
-            self.register_load_state_dict_post_hook(_ignore_missing_teacher)
+            exclude_from_checkpoints(self, 'teacher')
 
     def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         losses = {}
@@ -94,15 +88,7 @@ class SingleTeacherDistill(BaseAlgorithm):
             with self.distiller.teacher_recorders, torch.no_grad():
                 self.teacher(inputs, data_samples, mode='tensor')
 
-        with self.distiller.student_recorders, torch.set_grad_enabled(self.student_trainable):
-            if self.calculate_student_loss:
-                losses.update(add_prefix(self.student(inputs, data_samples, mode='loss'), 'student'))
-            else:
-                self.student(inputs, data_samples, mode='tensor')
-
-        losses.update(add_prefix(self.distiller.compute_distill_losses(data_samples), 'distill'))
-        self.distiller.reset_records()
-        return losses
+        return self.student_and_distill_losses(inputs, data_samples, losses)
 
     def train(self, mode: bool = True) -> 'SingleTeacherDistill':
         super().train(mode)
@@ -113,31 +99,3 @@ class SingleTeacherDistill(BaseAlgorithm):
                 if isinstance(m, _BatchNorm):
                     m.eval()
         return self
-
-
-def load_teacher_checkpoint(teacher: nn.Module, path: str, key: str) -> None:
-    """Load a teacher's weights (weights-only, every key must match) and mark it initialised."""
-    if not isinstance(path, str) or not osp.isfile(osp.expanduser(path)):
-        raise KDConfigError(
-            f'{key}={path!r}: no such file. Train the teacher first (tools/train.py on its '
-            'own config) or convert a published checkpoint, and give its local path.')
-    try:
-        load_checkpoint(teacher, path, map_location='cpu', strict=True,
-                        revise_keys=[(r'^module\.', '')])
-    except RuntimeError as e:
-        raise KDConfigError(
-            f'{key}={path!r} does not fit the teacher config: {e}. If it is a distillation '
-            'checkpoint, extract the student with tools/model_converters/extract_student.py.'
-        ) from e
-    # The runner calls init_weights() before training; it must not overwrite these weights.
-    teacher._is_init = True
-
-
-def _drop_teacher_state(module: nn.Module, state_dict: dict, prefix: str, local_metadata) -> None:
-    for k in [k for k in state_dict if k.startswith(prefix + 'teacher.')]:
-        del state_dict[k]
-
-
-def _ignore_missing_teacher(module: nn.Module, incompatible_keys) -> None:
-    missing = incompatible_keys.missing_keys
-    missing[:] = [k for k in missing if not k.startswith('teacher.')]

@@ -1,3 +1,4 @@
 from .configurable_distiller import ConfigurableDistiller
+from .multi_teacher_distiller import MultiTeacherDistiller
 
-__all__ = ['ConfigurableDistiller']
+__all__ = ['ConfigurableDistiller', 'MultiTeacherDistiller']

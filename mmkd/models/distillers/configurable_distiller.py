@@ -34,6 +34,8 @@ class ConfigurableDistiller(BaseModule):
     fault and what would be valid.
     """
 
+    mapping_keys = MAPPING_KEYS
+
     def __init__(self, student_recorders: Optional[dict] = None,
                  teacher_recorders: Optional[dict] = None,
                  distill_losses: Optional[dict] = None, connectors: Optional[dict] = None,
@@ -42,7 +44,8 @@ class ConfigurableDistiller(BaseModule):
         super().__init__(init_cfg)
         key = 'model.distiller'
         self.student_recorders = RecorderManager(student_recorders, f'{key}.student_recorders')
-        self.teacher_recorders = RecorderManager(teacher_recorders, f'{key}.teacher_recorders')
+        self.teacher_recorders = self._build_teacher_recorders(
+            teacher_recorders, f'{key}.teacher_recorders')
         self.distill_losses = self._build_modules(distill_losses, f'{key}.distill_losses')
         self.connectors = self._build_modules(connectors, f'{key}.connectors')
         for name in self.distill_losses:
@@ -57,6 +60,9 @@ class ConfigurableDistiller(BaseModule):
             name: [a for a in BATCH_INPUTS if a in _forward_params(loss)]
             for name, loss in self.distill_losses.items()
         }
+
+    def _build_teacher_recorders(self, cfg: Optional[dict], key: str):
+        return RecorderManager(cfg, key)
 
     @staticmethod
     def _build_modules(cfgs: Optional[dict], key: str) -> nn.ModuleDict:
@@ -133,21 +139,16 @@ class ConfigurableDistiller(BaseModule):
     def _check_spec(self, spec: Any, where: str) -> dict:
         if not isinstance(spec, dict):
             raise KDConfigError(f'{where} must be a dict(recorder=..., from_student=...), got {spec!r}')
-        unknown = [k for k in spec if k not in MAPPING_KEYS]
+        unknown = [k for k in spec if k not in self.mapping_keys]
         if unknown:
             raise KDConfigError(
-                f'{where}: unknown key(s) {unknown}; valid keys are {list(MAPPING_KEYS)}. '
-                + suggest(unknown[0], MAPPING_KEYS))
+                f'{where}: unknown key(s) {unknown}; valid keys are {list(self.mapping_keys)}. '
+                + suggest(unknown[0], self.mapping_keys))
         if 'recorder' not in spec or 'from_student' not in spec:
             raise KDConfigError(f'{where} needs both "recorder" and "from_student"')
         if not isinstance(spec['from_student'], bool):
             raise KDConfigError(f'{where}.from_student must be True or False')
-        manager = self.student_recorders if spec['from_student'] else self.teacher_recorders
-        if spec['recorder'] not in manager.recorders:
-            side = 'student' if spec['from_student'] else 'teacher'
-            raise KDConfigError(
-                f'{where}.recorder={spec["recorder"]!r} is not in model.distiller.{side}_recorders. '
-                + suggest(spec['recorder'], manager.recorders))
+        extra = self._check_source(spec, where)
         record_idx, data_idx = spec.get('record_idx', 0), spec.get('data_idx')
         if not isinstance(record_idx, int) or isinstance(record_idx, bool) or record_idx < 0:
             raise KDConfigError(f'{where}.record_idx must be an int >= 0, got {record_idx!r}')
@@ -159,7 +160,21 @@ class ConfigurableDistiller(BaseModule):
                 f'{where}.connector={connector!r} is not in model.distiller.connectors. '
                 + suggest(connector, self.connectors))
         return dict(recorder=spec['recorder'], from_student=spec['from_student'],
-                    record_idx=record_idx, data_idx=data_idx, connector=connector)
+                    record_idx=record_idx, data_idx=data_idx, connector=connector, **extra)
+
+    def _check_source(self, spec: dict, where: str) -> dict:
+        """Check that the recorder named by ``spec`` exists; return extra normalised keys."""
+        manager = self.student_recorders if spec['from_student'] else self.teacher_recorders
+        self._check_recorder_in(manager, spec['recorder'], where,
+                                'student_recorders' if spec['from_student'] else 'teacher_recorders')
+        return {}
+
+    @staticmethod
+    def _check_recorder_in(manager: RecorderManager, name: str, where: str, key: str) -> None:
+        if name not in manager.recorders:
+            raise KDConfigError(
+                f'{where}.recorder={name!r} is not in model.distiller.{key}. '
+                + suggest(name, manager.recorders))
 
     def prepare_from_student(self, model: nn.Module) -> None:
         self.student_recorders.initialize(model)
@@ -176,13 +191,17 @@ class ConfigurableDistiller(BaseModule):
         self.student_recorders.reset_data_buffer()
         self.teacher_recorders.reset_data_buffer()
 
-    def get_record(self, spec: dict) -> Any:
+    def _fetch(self, spec: dict) -> Any:
         manager = self.student_recorders if spec['from_student'] else self.teacher_recorders
-        data = manager.get_recorder(spec['recorder']).get_record_data(
+        return manager.get_recorder(spec['recorder']).get_record_data(
             spec['record_idx'], spec['data_idx'])
+
+    def get_record(self, spec: dict) -> Any:
+        data = self._fetch(spec)
         if spec['connector'] is not None:
+            connector = self.connectors[spec['connector']]
             try:
-                data = self.connectors[spec['connector']](data)
+                data = [connector(d) for d in data] if spec.get('multi') else connector(data)
             except torch.cuda.OutOfMemoryError:
                 raise
             except RuntimeError as e:

@@ -1,0 +1,44 @@
+"""Loading frozen teachers, and keeping them out of training checkpoints."""
+import os.path as osp
+
+import torch.nn as nn
+from mmengine.runner.checkpoint import load_checkpoint
+
+from mmkd.utils.config_errors import KDConfigError
+
+
+def load_teacher_checkpoint(teacher: nn.Module, path: str, key: str) -> None:
+    """Load a teacher's weights (weights-only, every key must match) and mark it initialised."""
+    if not isinstance(path, str) or not osp.isfile(osp.expanduser(path)):
+        raise KDConfigError(
+            f'{key}={path!r}: no such file. Train the teacher first (tools/train.py on its '
+            'own config) or convert a published checkpoint, and give its local path.')
+    try:
+        load_checkpoint(teacher, path, map_location='cpu', strict=True,
+                        revise_keys=[(r'^module\.', '')])
+    except RuntimeError as e:
+        raise KDConfigError(
+            f'{key}={path!r} does not fit the teacher config: {e}. If it is a distillation '
+            'checkpoint, extract the student with tools/model_converters/extract_student.py.'
+        ) from e
+    # The runner calls init_weights() before training; it must not overwrite these weights.
+    teacher._is_init = True
+
+
+def exclude_from_checkpoints(module: nn.Module, child: str) -> None:
+    """Leave ``module.<child>`` out of state dicts, and do not report it missing when loading.
+
+    For frozen teachers: they are rebuilt from their own checkpoints, so storing them again in
+    every training checkpoint would only cost disk and time.
+    """
+
+    def drop(mod, state_dict, prefix, local_metadata):
+        for k in [k for k in state_dict if k.startswith(f'{prefix}{child}.')]:
+            del state_dict[k]
+
+    def ignore_missing(mod, incompatible_keys):
+        missing = incompatible_keys.missing_keys
+        missing[:] = [k for k in missing if not k.startswith(f'{child}.')]
+
+    module._register_state_dict_hook(drop)
+    module.register_load_state_dict_post_hook(ignore_missing)

@@ -1,0 +1,117 @@
+"""Offline distillation from several frozen teachers."""
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn as nn
+
+from mmkd.registry import MODELS
+from mmkd.utils.config_errors import KDConfigError
+from ..distillers import MultiTeacherDistiller
+from ..utils.model_builder import build_model
+from ..utils.renormalize import renormalize
+from .base_algorithm import BaseAlgorithm
+from .frozen_teacher import exclude_from_checkpoints, load_teacher_checkpoint
+
+TEACHER_KEYS = ('model', 'ckpt', 'data_preprocessor')
+SELECTIONS = ('all', 'random')
+
+
+@MODELS.register_module()
+class MultiTeacherDistill(BaseAlgorithm):
+    """Train a student from several frozen teachers (multi-teacher KD, Gou et al. 2021 survey).
+
+    Each step runs either every teacher (``teacher_selection='all'``; losses such as
+    ``MultiTeacherKLDivergence`` then combine them, e.g. a weighted average of their soft
+    targets) or one teacher drawn at random (``'random'``; the draw depends only on
+    ``selection_seed`` and the step, so every rank draws the same teacher and a resumed run
+    continues the sequence). Teachers run under no_grad, in eval mode, only as far as their
+    recorders need, and are not stored in checkpoints.
+
+    Args:
+        distiller (dict): a ``MultiTeacherDistiller`` config (recorders per teacher).
+        teachers (dict): name -> ``dict(model=..., ckpt='teacher.pth', data_preprocessor=None)``.
+            ``model`` is a model config (or ``cfg_path``); ``ckpt`` a local checkpoint
+            (required); ``data_preprocessor`` an optional ``ClsDataPreprocessor`` config for a
+            teacher trained with another normalisation: the batch is re-normalised for it.
+        teacher_selection (str): ``'all'`` or ``'random'``. Defaults to ``'all'``.
+        selection_seed (int): seed of the random draw. Defaults to 0.
+        calculate_student_loss (bool): add the student's own task loss. Defaults to True.
+        teacher_early_exit (bool): stop each teacher once its records are taken. Default True.
+        architecture, data_preprocessor, init_cfg: see :class:`BaseAlgorithm`.
+    """
+
+    def __init__(self, distiller: dict, teachers: Dict[str, dict], teacher_selection: str = 'all',
+                 selection_seed: int = 0, calculate_student_loss: bool = True,
+                 teacher_early_exit: bool = True, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if teacher_selection not in SELECTIONS:
+            raise KDConfigError(f'model.teacher_selection={teacher_selection!r} is not valid; '
+                                f'choose one of {list(SELECTIONS)}')
+        if not isinstance(teachers, dict) or not teachers:
+            raise KDConfigError('model.teachers must be a dict of name -> dict(model=..., ckpt=...)')
+        self.teacher_selection = teacher_selection
+        self.selection_seed = selection_seed
+        self.calculate_student_loss = calculate_student_loss
+        self.teachers = nn.ModuleDict()
+        self.teacher_preprocessors = nn.ModuleDict()
+        for name, cfg in teachers.items():
+            self._add_teacher(name, cfg)
+        # The number of draws so far; saved in checkpoints so resuming continues the sequence.
+        self.register_buffer('selection_step', torch.zeros((), dtype=torch.long))
+
+        if isinstance(distiller, dict):
+            distiller = MODELS.build(distiller)
+        if not isinstance(distiller, MultiTeacherDistiller):
+            raise KDConfigError('model.distiller must be a MultiTeacherDistiller (recorders per '
+                                'teacher) for MultiTeacherDistill')
+        self.distiller = distiller
+        self.distiller.prepare_from_student(self.student)
+        self.distiller.prepare_from_teachers(self.teachers)
+        for manager in self.distiller.teacher_recorders.values():
+            manager.stop_when_complete = teacher_early_exit
+        exclude_from_checkpoints(self, 'teachers')
+
+    def _add_teacher(self, name: str, cfg: dict) -> None:
+        key = f'model.teachers.{name}'
+        if not isinstance(cfg, dict) or 'model' not in cfg:
+            raise KDConfigError(f'{key} must be dict(model=..., ckpt=...), got {cfg!r}')
+        unknown = [k for k in cfg if k not in TEACHER_KEYS]
+        if unknown:
+            raise KDConfigError(f'{key}: unknown key(s) {unknown}; valid: {list(TEACHER_KEYS)}')
+        teacher = build_model(cfg['model'], f'{key}.model')
+        load_teacher_checkpoint(teacher, cfg.get('ckpt'), f'{key}.ckpt')
+        teacher.requires_grad_(False)
+        self.teachers[name] = teacher
+        if cfg.get('data_preprocessor') is not None:
+            self.teacher_preprocessors[name] = build_model(cfg['data_preprocessor'],
+                                                           f'{key}.data_preprocessor')
+
+    def select_teachers(self) -> List[str]:
+        """The teachers of this step."""
+        names = list(self.teachers)
+        if self.teacher_selection == 'all':
+            return names
+        gen = torch.Generator().manual_seed(self.selection_seed * 1_000_003 + int(self.selection_step))
+        self.selection_step += 1
+        return [names[int(torch.randint(len(names), (1, ), generator=gen))]]
+
+    def teacher_inputs(self, name: str, inputs: torch.Tensor) -> torch.Tensor:
+        if name not in self.teacher_preprocessors:
+            return inputs
+        return renormalize(inputs, self.data_preprocessor, self.teacher_preprocessors[name],
+                           f'model.teachers.{name}.data_preprocessor')
+
+    def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
+        active = self.select_teachers()
+        self.distiller.active_teachers = active
+        for name in active:
+            recorders = self.distiller.teacher_recorders[name]
+            if recorders.needs_forward:
+                with recorders, torch.no_grad():
+                    self.teachers[name](self.teacher_inputs(name, inputs), data_samples, mode='tensor')
+        return self.student_and_distill_losses(inputs, data_samples, {})
+
+    def train(self, mode: bool = True) -> 'MultiTeacherDistill':
+        super().train(mode)
+        self.teachers.eval()
+        return self

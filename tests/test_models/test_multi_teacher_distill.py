@@ -1,0 +1,146 @@
+import copy
+
+import pytest
+import torch
+
+from mmkd.models.losses import MultiTeacherKLDivergence, kl_divergence
+from mmkd.models.utils import build_model, renormalize
+from mmkd.registry import MODELS
+from mmkd.utils import KDConfigError
+
+from helpers import PREPROCESSOR, STUDENT, TEACHER, build_classifier, convnet, digits_batch
+
+OTHER_PP = dict(type='mmpretrain.ClsDataPreprocessor', num_classes=10, mean=[10.0], std=[50.0])
+LOGITS = dict(logits=dict(type='ModuleOutputs', source='head.fc'))
+
+
+@pytest.fixture(scope='module')
+def ckpts(tmp_path_factory):
+    out = {}
+    for seed, (name, cfg) in enumerate((('t1', TEACHER), ('t2', convnet((24, 48))))):
+        torch.manual_seed(seed + 10)
+        path = tmp_path_factory.mktemp(name) / f'{name}.pth'
+        torch.save({'state_dict': build_classifier(cfg).state_dict()}, path)
+        out[name] = (cfg, str(path))
+    return out
+
+
+def build(ckpts, selection='all', weights=(0.75, 0.25), distiller=None, **kwargs):
+    teachers = {name: dict(model=copy.deepcopy(cfg), ckpt=path) for name, (cfg, path) in ckpts.items()}
+    teachers['t2']['data_preprocessor'] = OTHER_PP
+    distiller = distiller or dict(
+        type='MultiTeacherDistiller',
+        student_recorders=LOGITS,
+        teacher_recorders=dict(t1=LOGITS, t2=LOGITS),
+        distill_losses=dict(loss_kd=dict(type='MultiTeacherKLDivergence', tau=4,
+                                         teacher_weights=list(weights))),
+        loss_forward_mappings=dict(loss_kd=dict(
+            preds_S=dict(recorder='logits', from_student=True),
+            preds_T=dict(recorder='logits', from_student=False, teacher='all'))))
+    cfg = dict(type='MultiTeacherDistill', architecture=copy.deepcopy(STUDENT), teachers=teachers,
+               data_preprocessor=PREPROCESSOR, distiller=distiller, teacher_selection=selection)
+    cfg.update(kwargs)
+    return MODELS.build(cfg)
+
+
+def test_renormalize_is_exact():
+    pp_a, pp_b = build_model(PREPROCESSOR, 'a'), build_model(OTHER_PP, 'b')
+    batch = digits_batch(4)
+    a, b = pp_a(batch)['inputs'], pp_b(batch)['inputs']
+    torch.testing.assert_close(renormalize(a, pp_a, pp_b), b)
+
+
+def test_weighted_average_of_soft_targets(ckpts):
+    model = build(ckpts).eval()
+    data = model.data_preprocessor(digits_batch(8), training=False)
+    losses = model(**data, mode='loss')
+    x = data['inputs']
+    with torch.no_grad():
+        zs = model.student(x, mode='tensor')
+        z1 = model.teachers['t1'](x, mode='tensor')
+        raw = x * model.data_preprocessor.std + model.data_preprocessor.mean
+        z2 = model.teachers['t2']((raw - 10.0) / 50.0, mode='tensor')
+    p_bar = 0.75 * torch.softmax(z1 / 4, 1) + 0.25 * torch.softmax(z2 / 4, 1)
+    ref = 16 * (p_bar * (p_bar.log() - torch.log_softmax(zs / 4, 1))).sum() / 8
+    assert losses['distill.loss_kd'].item() == pytest.approx(ref.item(), rel=1e-5)
+    # one teacher: vanilla KD
+    one = MultiTeacherKLDivergence(tau=4)(zs, [z1])
+    assert one.item() == pytest.approx(kl_divergence(zs, z1, tau=4).item(), rel=1e-6)
+    assert not any(k.startswith('teachers.') for k in model.state_dict())
+
+
+def test_random_selection_runs_one_teacher_and_resumes_the_sequence(ckpts):
+    model = build(ckpts, selection='random', selection_seed=3).train()
+    calls = {'t1': 0, 't2': 0}
+    for name, teacher in model.teachers.items():
+        teacher.register_forward_hook(lambda *a, n=name: calls.__setitem__(n, calls[n] + 1))
+    data = model.data_preprocessor(digits_batch(4), training=True)
+    drawn = []
+    for _ in range(12):
+        model(**data, mode='loss')
+        drawn.append(list(model.distiller.active_teachers))
+    assert all(len(d) == 1 for d in drawn) and sum(calls.values()) <= 12
+    assert {d[0] for d in drawn} == {'t1', 't2'}
+    state = model.state_dict()
+    assert int(state['selection_step']) == 12
+    again = build(ckpts, selection='random', selection_seed=3)
+    again.load_state_dict(state)
+    model_next = [model.select_teachers() for _ in range(5)]
+    assert [again.select_teachers() for _ in range(5)] == model_next
+
+
+def test_feature_mapping_names_a_teacher(ckpts):
+    feats = dict(feat=dict(type='ModuleOutputs', source='backbone.stages.1'))
+    distiller = dict(
+        type='MultiTeacherDistiller',
+        student_recorders=feats,
+        teacher_recorders=dict(t1=feats, t2=feats),
+        connectors=dict(up=dict(type='ConvModuleConnector', in_channel=16, out_channel=48)),
+        distill_losses=dict(loss_hint=dict(type='L2Loss')),
+        loss_forward_mappings=dict(loss_hint=dict(
+            preds_S=dict(recorder='feat', from_student=True, connector='up'),
+            preds_T=dict(recorder='feat', from_student=False, teacher='t2'))))
+    model = build(ckpts, distiller=distiller)
+    data = model.data_preprocessor(digits_batch(4), training=True)
+    assert torch.isfinite(model(**data, mode='loss')['distill.loss_hint'])
+    model = build(ckpts, selection='random', distiller=copy.deepcopy(distiller))
+    with pytest.raises(KDConfigError, match="teacher 't2' did not run"):
+        for _ in range(10):
+            model(**data, mode='loss')
+
+
+def test_config_errors(ckpts):
+    bad = dict(type='MultiTeacherDistiller', student_recorders=LOGITS,
+               teacher_recorders=dict(t1=LOGITS, t3=LOGITS),
+               distill_losses=dict(loss_kd=dict(type='MultiTeacherKLDivergence')),
+               loss_forward_mappings=dict(loss_kd=dict(
+                   preds_S=dict(recorder='logits', from_student=True),
+                   preds_T=dict(recorder='logits', from_student=False, teacher='all'))))
+    with pytest.raises(KDConfigError, match=r"teacher_recorders\.t3: there is no teacher 't3'"):
+        build(ckpts, distiller=bad)
+    bad = copy.deepcopy(bad)
+    bad['teacher_recorders'] = dict(t1=LOGITS, t2=LOGITS)
+    del bad['loss_forward_mappings']['loss_kd']['preds_T']['teacher']
+    with pytest.raises(KDConfigError, match=r'preds_T\.teacher is missing'):
+        build(ckpts, distiller=bad)
+    bad['loss_forward_mappings']['loss_kd']['preds_T']['teacher'] = 't4'
+    with pytest.raises(KDConfigError, match="teacher='t4'.*Did you mean"):
+        build(ckpts, distiller=bad)
+    with pytest.raises(KDConfigError, match='teacher_selection'):
+        build(ckpts, selection='one')
+    with pytest.raises(KDConfigError, match=r'model\.teachers\.t1\.ckpt'):
+        MODELS.build(dict(type='MultiTeacherDistill', architecture=copy.deepcopy(STUDENT),
+                          teachers=dict(t1=dict(model=copy.deepcopy(TEACHER), ckpt='missing.pth')),
+                          distiller=bad))
+
+
+def test_training_lowers_the_loss(ckpts):
+    from mmengine.optim import OptimWrapper
+    torch.manual_seed(0)
+    model = build(ckpts).train()
+    optim = OptimWrapper(torch.optim.SGD(model.student.parameters(), lr=0.05, momentum=0.9))
+    data = digits_batch(32)
+    first = model.train_step(data, optim)['loss'].item()
+    for _ in range(30):
+        last = model.train_step(data, optim)['loss'].item()
+    assert last < 0.8 * first
