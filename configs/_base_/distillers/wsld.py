@@ -1,0 +1,9 @@
+# Weighted soft labels (Zhou et al. 2021): tau 2, weight 2.5 as in the paper, CE weight 1.
+_base_ = ['./logits.py']
+student_loss_weight = 1.0
+distiller = dict(
+    type='ConfigurableDistiller',
+    student_recorders={{_base_.logits_recorders}},
+    teacher_recorders={{_base_.logits_recorders}},
+    distill_losses=dict(loss_wsld=dict(type='WSLDLoss', tau=2.0, loss_weight=2.5)),
+    loss_forward_mappings=dict(loss_wsld={{_base_.logits_mapping}}))
