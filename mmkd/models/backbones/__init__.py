@@ -1,3 +1,4 @@
+from .mlp import MLP
 from .simple_conv_net import SimpleConvNet
 
-__all__ = ['SimpleConvNet']
+__all__ = ['MLP', 'SimpleConvNet']
