@@ -69,3 +69,8 @@ def test_config_builds_and_computes_losses(path, ckpt_dir):
         for hook in cfg.get('custom_hooks', []):
             if hook['type'] == 'LossWeightScheduleHook':
                 assert set(hook['schedules']) <= set(model.distiller.distill_losses)
+
+
+def test_kd_sim_config_does_not_run_the_teacher():
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/kd_partial/kd_sim_convnet-teacher_convnet-student_digits.py'))
+    assert set(cfg.model.distiller.teacher_recorders) == {'fc_weight'}

@@ -2,8 +2,5 @@
 _base_ = ['./logits.py']
 student_loss_weight = 1.0
 distiller = dict(
-    type='ConfigurableDistiller',
-    student_recorders={{_base_.logits_recorders}},
-    teacher_recorders={{_base_.logits_recorders}},
     distill_losses=dict(loss_dist=dict(type='DISTLoss', inter_loss_weight=2.0, intra_loss_weight=2.0, tau=4.0)),
     loss_forward_mappings=dict(loss_dist={{_base_.logits_mapping}}))

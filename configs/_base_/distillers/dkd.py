@@ -3,8 +3,5 @@
 _base_ = ['./logits.py']
 student_loss_weight = 1.0
 distiller = dict(
-    type='ConfigurableDistiller',
-    student_recorders={{_base_.logits_recorders}},
-    teacher_recorders={{_base_.logits_recorders}},
     distill_losses=dict(loss_dkd=dict(type='DKDLoss', tau=4.0, alpha=1.0, beta=8.0)),
     loss_forward_mappings=dict(loss_dkd={{_base_.logits_mapping}}))

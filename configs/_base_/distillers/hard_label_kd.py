@@ -2,8 +2,5 @@
 _base_ = ['./logits.py']
 student_loss_weight = 0.5
 distiller = dict(
-    type='ConfigurableDistiller',
-    student_recorders={{_base_.logits_recorders}},
-    teacher_recorders={{_base_.logits_recorders}},
     distill_losses=dict(loss_hard_label_kd=dict(type='HardLabelKD', loss_weight=0.5)),
     loss_forward_mappings=dict(loss_hard_label_kd={{_base_.logits_mapping}}))

@@ -5,7 +5,7 @@ student_loss_weight = 0.1
 distiller = dict(
     type='ConfigurableDistiller',
     student_recorders={{_base_.logits_recorders}},
-    teacher_recorders=dict(fc_weight=dict(type='Parameter', source='head.fc.weight')),
+    teacher_recorders=dict(_delete_=True, fc_weight=dict(type='Parameter', source='head.fc.weight')),
     distill_losses=dict(loss_kd_sim=dict(type='KDPartialSim', tau=4.0, sim_tau=0.5, loss_weight=0.9)),
     loss_forward_mappings=dict(
         loss_kd_sim=dict(

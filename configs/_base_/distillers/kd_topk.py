@@ -2,8 +2,5 @@
 _base_ = ['./logits.py']
 student_loss_weight = 0.1
 distiller = dict(
-    type='ConfigurableDistiller',
-    student_recorders={{_base_.logits_recorders}},
-    teacher_recorders={{_base_.logits_recorders}},
     distill_losses=dict(loss_kd_topk=dict(type='KDPartialTopK', k=5, tau=4.0, loss_weight=0.9)),
     loss_forward_mappings=dict(loss_kd_topk={{_base_.logits_mapping}}))
