@@ -39,7 +39,6 @@ class LossWeightScheduleHook(Hook):
                                 'distill loss name -> schedule config')
         self.schedules = {name: build_schedule(cfg, f'LossWeightScheduleHook.schedules.{name}')
                           for name, cfg in schedules.items()}
-        self.factors: Dict[str, float] = {}
 
     @staticmethod
     def _distiller(runner):
@@ -63,7 +62,6 @@ class LossWeightScheduleHook(Hook):
         for name, schedule in self.schedules.items():
             factor = float(schedule(runner.epoch if schedule.by_epoch else runner.iter))
             distiller.loss_weight_factors[name] = factor
-            self.factors[name] = factor
             if factor == 0:
                 # MMEngine logs every scalar it has seen; drop the stale one.
                 runner.message_hub.log_scalars.pop(f'train/distill.{name}', None)

@@ -6,6 +6,8 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModel
 
+from mmkd.registry import MODELS
+from mmkd.utils.config_errors import KDConfigError
 from ..utils.model_builder import build_model
 
 
@@ -60,6 +62,16 @@ class BaseAlgorithm(BaseModel):
             yield
         finally:
             self._predictor = None
+
+    def build_distiller(self, cfg, distiller_type: type):
+        """Build ``model.distiller`` (must be a ``distiller_type``) and install its student
+        recorders; the algorithm installs the teacher side itself."""
+        distiller = MODELS.build(cfg) if isinstance(cfg, dict) else cfg
+        if not isinstance(distiller, distiller_type):
+            raise KDConfigError(f'model.distiller must be a {distiller_type.__name__} (or a '
+                                f'subclass) for {type(self).__name__}, got {type(distiller).__name__}')
+        distiller.prepare_from_student(self.student)
+        return distiller
 
     def student_and_distill_losses(self, inputs: torch.Tensor, data_samples: Optional[List],
                                    losses: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:

@@ -59,13 +59,7 @@ class MultiTeacherDistill(BaseAlgorithm):
         # The number of draws so far; saved in checkpoints so resuming continues the sequence.
         self.register_buffer('selection_step', torch.zeros((), dtype=torch.long))
 
-        if isinstance(distiller, dict):
-            distiller = MODELS.build(distiller)
-        if not isinstance(distiller, MultiTeacherDistiller):
-            raise KDConfigError('model.distiller must be a MultiTeacherDistiller (recorders per '
-                                'teacher) for MultiTeacherDistill')
-        self.distiller = distiller
-        self.distiller.prepare_from_student(self.student)
+        self.distiller = self.build_distiller(distiller, MultiTeacherDistiller)
         self.distiller.prepare_from_teachers(self.teachers)
         for manager in self.distiller.teacher_recorders.values():
             manager.stop_when_complete = teacher_early_exit

@@ -52,7 +52,6 @@ class SingleTeacherDistill(BaseAlgorithm):
         self.student_trainable = student_trainable
         self.calculate_student_loss = calculate_student_loss
         self.teacher = build_model(teacher, 'model.teacher')
-        self.teacher_ckpt = teacher_ckpt
         if teacher_ckpt is not None:
             load_teacher_checkpoint(self.teacher, teacher_ckpt, 'model.teacher_ckpt')
         elif not teacher_trainable:
@@ -65,12 +64,7 @@ class SingleTeacherDistill(BaseAlgorithm):
         if not student_trainable:
             self.student.requires_grad_(False)
 
-        if isinstance(distiller, dict):
-            distiller = MODELS.build(distiller)
-        if not isinstance(distiller, ConfigurableDistiller):
-            raise KDConfigError('model.distiller must be a ConfigurableDistiller (or subclass)')
-        self.distiller = distiller
-        self.distiller.prepare_from_student(self.student)
+        self.distiller = self.build_distiller(distiller, ConfigurableDistiller)
         self.distiller.prepare_from_teacher(self.teacher)
         self.distiller.teacher_recorders.stop_when_complete = (
             teacher_early_exit and not teacher_trainable)

@@ -206,7 +206,7 @@ class ConfigurableDistiller(BaseModule):
                 raise
             except RuntimeError as e:
                 shape = tuple(data.shape) if isinstance(data, torch.Tensor) else type(data).__name__
-                raise TypeError(
+                raise RuntimeError(
                     f'connector {spec["connector"]!r} failed on the record of shape {shape} '
                     f'(check its input channels in model.distiller.connectors): {e}') from e
         return data
@@ -223,7 +223,9 @@ class ConfigurableDistiller(BaseModule):
             for arg, spec in mapping.items():
                 try:
                     kwargs[arg] = self.get_record(spec)
-                except (IndexError, TypeError) as e:
+                except torch.cuda.OutOfMemoryError:
+                    raise
+                except (IndexError, TypeError, RuntimeError) as e:
                     raise KDConfigError(
                         f'model.distiller.loss_forward_mappings.{name}.{arg}: {e}') from e
             if 'gt_labels' in self._batch_inputs[name]:
