@@ -9,7 +9,7 @@ for the duration of that one call, exactly the extra types listed here.
 """
 import os.path as osp
 import pickle
-from typing import Iterable, List, Optional
+from typing import Iterable, List
 
 import numpy as np
 import torch
@@ -109,14 +109,10 @@ def _reason(error: Exception) -> str:
     return (named or lines or [repr(error)])[0]
 
 
-def _load_from_local(filename: str, map_location: Optional[str] = None) -> dict:
-    return load_checkpoint_file(filename, map_location)
-
-
 def register_safe_checkpoint_loader() -> None:
     """Make MMEngine's ``CheckpointLoader`` use :func:`load_checkpoint_file` for local paths.
 
     Every MMEngine path that reads a local checkpoint (``load_checkpoint``, ``Runner.resume``,
     ``Runner.load_checkpoint``, ``init_model``) goes through this scheme.
     """
-    CheckpointLoader.register_scheme(prefixes='', loader=_load_from_local, force=True)
+    CheckpointLoader.register_scheme(prefixes='', loader=load_checkpoint_file, force=True)
