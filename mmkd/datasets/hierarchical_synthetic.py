@@ -12,14 +12,16 @@ def make_hierarchical_classification(
 
     .. math::
         m_s \sim \mathcal N(0, I_d),\quad
-        \mu_c = e_c + \sqrt{\rho / (1-\rho)}\, m_{s(c)},\ e_c \sim \mathcal N(0, I_d),\quad
+        \mu_c = \sqrt{1-\rho}\, e_c + \sqrt{\rho}\, m_{s(c)},\ e_c \sim \mathcal N(0, I_d),\quad
         x = \mu_c + \sigma \varepsilon
 
-    so the means of two classes of one super-class have correlation :math:`\rho` and classes of
-    different super-classes are uncorrelated: :math:`\rho` sets how much class relations (the
-    "domain knowledge" of Tang et al., 2020) there are to learn. The class-specific part
-    :math:`e_c` keeps unit scale, so telling two classes of one super-class apart is equally hard
-    at every :math:`\rho`; the super-class part grows with it. The class means depend only on
+    so the means of two classes of one super-class have correlation :math:`\rho`, classes of
+    different super-classes are uncorrelated, and every mean has the same expected norm:
+    :math:`\rho` sets how much class relations (the "domain knowledge" of Tang et al., 2020)
+    there are to learn. As :math:`\rho` grows, siblings move closer together (their expected
+    squared distance is :math:`2d(1-\rho)`) while super-classes stay as far apart as classes at
+    :math:`\rho = 0`, so the task gets harder and knowing which classes are siblings matters
+    more. The class means depend only on
     ``means_seed`` (default ``seed``), so train and test splits drawn with other ``seed``\ s share
     them.
 
@@ -32,7 +34,7 @@ def make_hierarchical_classification(
     supers = rng_means.standard_normal((num_superclasses, dim))
     own = rng_means.standard_normal((num_superclasses * classes_per_superclass, dim))
     parent = np.repeat(np.arange(num_superclasses), classes_per_superclass)
-    means = own + np.sqrt(correlation / (1 - correlation)) * supers[parent]
+    means = np.sqrt(1 - correlation) * own + np.sqrt(correlation) * supers[parent]
     rng = np.random.default_rng(seed)
     y = np.repeat(np.arange(len(means)), samples_per_class)
     x = means[y] + noise * rng.standard_normal((len(y), dim))

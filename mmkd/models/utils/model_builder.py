@@ -1,5 +1,6 @@
 """Build a model from a config dict, a ``cfg_path='pkg::file.py'`` reference, or a module."""
 import copy
+import os.path as osp
 from typing import Optional, Union
 
 import torch.nn as nn
@@ -35,9 +36,29 @@ def _scope_of(cfg: dict) -> Optional[str]:
     return None
 
 
+def mmkd_config_root() -> str:
+    """Where ``mmkd::`` config paths point: the configs installed with the package
+    (``mmkd/.mim/configs``, OpenMMLab's layout) or, in a source checkout, ``configs/``."""
+    package = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    for root in (osp.join(package, '.mim', 'configs'), osp.join(osp.dirname(package), 'configs')):
+        if osp.isdir(root):
+            return root
+    raise FileNotFoundError(f'no mmkd configs next to {package}')
+
+
+def _load_packaged_config(cfg_path: str) -> Config:
+    package, rel = cfg_path.split('::', 1) if '::' in cfg_path else ('', cfg_path)
+    if package == 'mmkd':
+        path = osp.join(mmkd_config_root(), rel)
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{path} does not exist')
+        return Config.fromfile(path)
+    from mmengine.hub import get_config
+    return get_config(cfg_path)
+
+
 def _from_cfg_path(cfg: dict, key: str) -> dict:
     """Load ``model`` from a packaged config and merge the remaining keys of ``cfg`` into it."""
-    from mmengine.hub import get_config
     cfg = dict(cfg)
     cfg_path = cfg.pop('cfg_path')
     if cfg.pop('pretrained', False):
@@ -45,10 +66,11 @@ def _from_cfg_path(cfg: dict, key: str) -> dict:
             f'{key}.pretrained=True would download weights, and mmkd never downloads at run '
             'time. Set pretrained=False and give a local checkpoint (e.g. teacher_ckpt).')
     try:
-        base = get_config(cfg_path)
+        base = _load_packaged_config(cfg_path)
     except Exception as e:  # mmengine raises several types for a bad path
         raise KDConfigError(
             f'{key}.cfg_path={cfg_path!r} could not be loaded ({e}). It must look like '
+            "'mmkd::_base_/models/cifar/resnet8x4.py' or "
             "'mmpretrain::resnet/resnet18_8xb16_cifar10.py'.") from e
     model_cfg = copy.deepcopy(base.model)
     if 'data_preprocessor' in base and 'data_preprocessor' not in model_cfg:

@@ -1,0 +1,10 @@
+# MobileNetV2 of the CIFAR KD benchmarks (RepDistiller/mdistiller definition, 812,836 parameters
+# with 100 classes). Feature taps: backbone.taps.<name> for stem, stage1, stage2, stage3, stage4 (and stage*_pre).
+model = dict(
+    _scope_='mmpretrain',
+    type='ImageClassifier',
+    backbone=dict(type='mmkd.CifarMobileNetV2', expand_ratio=6, width_mult=0.5),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(type='LinearClsHead', num_classes=100, in_channels=1280,
+              loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+)

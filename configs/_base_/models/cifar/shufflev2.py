@@ -1,0 +1,10 @@
+# ShuffleV2 of the CIFAR KD benchmarks (RepDistiller/mdistiller definition, 1,355,528 parameters
+# with 100 classes). Feature taps: backbone.taps.<name> for stem, stage1, stage2, stage3 (and stage*_pre).
+model = dict(
+    _scope_='mmpretrain',
+    type='ImageClassifier',
+    backbone=dict(type='mmkd.CifarShuffleNetV2', net_size=1),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(type='LinearClsHead', num_classes=100, in_channels=1024,
+              loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+)

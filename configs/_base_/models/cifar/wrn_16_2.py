@@ -1,0 +1,10 @@
+# wrn_16_2 of the CIFAR KD benchmarks (RepDistiller/mdistiller definition, 703,284 parameters
+# with 100 classes). Feature taps: backbone.taps.<name> for stem, stage1, stage2, stage3 (and stage*_pre).
+model = dict(
+    _scope_='mmpretrain',
+    type='ImageClassifier',
+    backbone=dict(type='mmkd.CifarWRN', depth=16, widen_factor=2),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(type='LinearClsHead', num_classes=100, in_channels=128,
+              loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+)

@@ -1,0 +1,9 @@
+# resnet110 (teacher) -> resnet32 (student) on CIFAR-100. teacher_ckpt: the benchmark teacher converted with
+# tools/model_converters/mdistiller_to_mmkd.py (see configs/cifar_zoo/README.md), or one trained
+# with configs/cifar_zoo/resnet110_cifar100.py.
+model = dict(
+    type='SingleTeacherDistill',
+    architecture=dict(cfg_path='mmkd::_base_/models/cifar/resnet32.py'),
+    teacher=dict(cfg_path='mmkd::_base_/models/cifar/resnet110.py'),
+    teacher_ckpt='checkpoints/cifar_teachers/resnet110.pth',
+)

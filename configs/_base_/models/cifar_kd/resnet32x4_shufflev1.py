@@ -1,0 +1,9 @@
+# resnet32x4 (teacher) -> ShuffleV1 (student) on CIFAR-100. teacher_ckpt: the benchmark teacher converted with
+# tools/model_converters/mdistiller_to_mmkd.py (see configs/cifar_zoo/README.md), or one trained
+# with configs/cifar_zoo/resnet32x4_cifar100.py.
+model = dict(
+    type='SingleTeacherDistill',
+    architecture=dict(cfg_path='mmkd::_base_/models/cifar/shufflev1.py'),
+    teacher=dict(cfg_path='mmkd::_base_/models/cifar/resnet32x4.py'),
+    teacher_ckpt='checkpoints/cifar_teachers/resnet32x4.pth',
+)

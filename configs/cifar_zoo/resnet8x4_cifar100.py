@@ -1,0 +1,5 @@
+# resnet8x4 trained alone on CIFAR-100 with the standard protocol (a teacher, or a student's baseline).
+_base_ = [
+    '../_base_/models/cifar/resnet8x4.py', '../_base_/datasets/cifar100.py',
+    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py'
+]

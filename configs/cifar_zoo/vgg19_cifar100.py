@@ -1,0 +1,5 @@
+# vgg19 trained alone on CIFAR-100 with the standard protocol (a teacher, or a student's baseline).
+_base_ = [
+    '../_base_/models/cifar/vgg19.py', '../_base_/datasets/cifar100.py',
+    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py'
+]

@@ -1,0 +1,17 @@
+# The distiller is in configs/_base_/distillers/dkd_beta6.py (beta 6, as mdistiller for this pair).
+_base_ = [
+    '../_base_/models/cifar_kd/vgg13_mobilenetv2.py', '../_base_/datasets/cifar100.py',
+    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
+    '../_base_/distillers/dkd_beta6.py'
+]
+model = dict(
+    architecture=dict(head=dict(loss=dict(loss_weight={{_base_.student_loss_weight}}))),
+    distiller={{_base_.distiller}})
+# Lighter students train at lr 0.01 in the benchmarks.
+optim_wrapper = dict(optimizer=dict(lr=0.01))
+# DKD's warm-up: min(epoch / 20, 1) on the distillation loss (mdistiller: 20 of 240 epochs).
+custom_hooks = [
+    dict(type='SyncBuffersHook'),
+    dict(type='LossWeightScheduleHook',
+         schedules=dict(loss_dkd=dict(type='LinearWarmupWeight', warmup=20))),
+]

@@ -1,0 +1,15 @@
+# The distiller is in configs/_base_/distillers/dkd_beta6.py (beta 6, as mdistiller for this pair).
+_base_ = [
+    '../_base_/models/cifar_kd/wrn_40_2_wrn_16_2.py', '../_base_/datasets/cifar100.py',
+    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
+    '../_base_/distillers/dkd_beta6.py'
+]
+model = dict(
+    architecture=dict(head=dict(loss=dict(loss_weight={{_base_.student_loss_weight}}))),
+    distiller={{_base_.distiller}})
+# DKD's warm-up: min(epoch / 20, 1) on the distillation loss (mdistiller: 20 of 240 epochs).
+custom_hooks = [
+    dict(type='SyncBuffersHook'),
+    dict(type='LossWeightScheduleHook',
+         schedules=dict(loss_dkd=dict(type='LinearWarmupWeight', warmup=20))),
+]

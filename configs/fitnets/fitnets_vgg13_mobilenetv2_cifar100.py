@@ -1,0 +1,26 @@
+# FitNets (Romero et al. 2015) as in mdistiller: the student's stage 2 (16 ch, 8x8) regressed
+# to the teacher's (256 ch, 8x8) by conv-BN-ReLU; MSE x 100 next to CE x 1.
+_base_ = [
+    '../_base_/models/cifar_kd/vgg13_mobilenetv2.py', '../_base_/datasets/cifar100.py',
+    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py'
+]
+model = dict(
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_recorders=dict(feat=dict(type='ModuleOutputs', source='backbone.taps.stage2')),
+        teacher_recorders=dict(feat=dict(type='ModuleOutputs', source='backbone.taps.stage2')),
+        connectors=dict(
+            hint=dict(
+                type='ConvModuleConnector',
+                in_channel=16,
+                out_channel=256,
+                kernel_size=1,
+                norm_cfg=dict(type='BN'),
+                act_cfg=dict(type='ReLU'))),
+        distill_losses=dict(loss_hint=dict(type='L2Loss', loss_weight=100.0)),
+        loss_forward_mappings=dict(
+            loss_hint=dict(
+                preds_S=dict(recorder='feat', from_student=True, connector='hint'),
+                preds_T=dict(recorder='feat', from_student=False)))))
+# Lighter students train at lr 0.01 in the benchmarks.
+optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -1,0 +1,59 @@
+"""Base class of the CIFAR zoo: named points where feature-distillation methods read features."""
+from typing import Dict, Optional, Tuple
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+
+
+class TappedBackbone(BaseModule):
+    """A backbone with named identity "taps" at its distillation points.
+
+    Every CIFAR network of the zoo calls ``self.tap(name, x)`` at the points the benchmark
+    implementations expose as features, so recorders name them by path instead of by index:
+
+    * ``backbone.taps.stem``: the stem output (``feats[0]`` of the reference implementations);
+    * ``backbone.taps.stage{i}``: output of stage *i* after its ReLU (``feats[i]``);
+    * ``backbone.taps.stage{i}_pre``: the same point before that ReLU (``preact_feats[i]``),
+      what OFD and AB distil.
+
+    Taps are parameterless ``nn.Identity`` modules, so they do not change state dicts, and a
+    ``ModuleOutputs`` recorder on one records exactly that tensor. ``tap_channels`` gives the
+    channels at every tap (for connectors), ``out_channels`` those of the returned map.
+    ``forward`` returns a 1-tuple with the last feature map before global pooling, like
+    mmpretrain backbones, so an ``ImageClassifier`` with ``GlobalAveragePooling`` and a
+    ``LinearClsHead`` gives the reference network's logits.
+    """
+
+    def __init__(self, tap_channels: Dict[str, int], out_channels: int,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg)
+        self.tap_channels = dict(tap_channels)
+        self.out_channels = out_channels
+        self.taps = nn.ModuleDict({name: nn.Identity() for name in tap_channels})
+
+    def tap(self, name: str, x: torch.Tensor) -> torch.Tensor:
+        return self.taps[name](x)
+
+    def kaiming_init(self) -> None:
+        """He-normal (fan-out) convolutions, unit/zero BatchNorm and zero conv biases: the
+        initialisation of the reference ResNet, WRN, VGG and MobileNetV2 definitions."""
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+
+    def forward_stages(self, x: torch.Tensor, stem: nn.Module,
+                       stages: Tuple[nn.Module, ...]) -> torch.Tensor:
+        """Stem, then stages whose blocks return ``(out, preact)``; taps every stage end."""
+        x = self.tap('stem', stem(x))
+        for i, stage in enumerate(stages, 1):
+            for block in stage:
+                x, pre = block(x)
+            self.tap(f'stage{i}_pre', pre)
+            x = self.tap(f'stage{i}', x)
+        return x
