@@ -29,3 +29,17 @@ def test_splits_share_means_and_are_reproducible():
     np.testing.assert_allclose(class_means(a, ya), class_means(b, yb), atol=0.3)
     with pytest.raises(ValueError, match='correlation'):
         make_hierarchical_classification(correlation=1.0)
+
+
+def test_siblings_get_closer_while_mean_norms_stay():
+    dists, norms = [], []
+    for rho in (0.0, 0.5, 0.9):
+        x, y = make_hierarchical_classification(num_superclasses=2, classes_per_superclass=3,
+                                                dim=2000, correlation=rho,
+                                                samples_per_class=20, noise=0.01)
+        m = class_means(x, y)
+        dists.append(np.mean([((m[i] - m[j]) ** 2).sum() for i in range(3) for j in range(i)]))
+        norms.append(np.mean((m ** 2).sum(1)))
+        assert dists[-1] == pytest.approx(2 * 2000 * (1 - rho), rel=0.15)
+    assert dists[0] > dists[1] > dists[2]
+    assert np.allclose(norms, 2000, rtol=0.15)

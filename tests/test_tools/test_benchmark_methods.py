@@ -1,0 +1,59 @@
+import json
+
+from helpers import run_tool
+
+TOOL = 'tools/analysis/benchmark_methods.py'
+
+
+def fake_run(root, config, seed, curve, resumed_tail=None):
+    """A work dir as MMEngine leaves it: the dumped config and vis_data/scalars.json."""
+    root.mkdir(parents=True)
+    (root / f'{config}.py').write_text(f"randomness = dict(seed={seed})\n")
+    for stamp, values in (('20260101_000000', curve), ('20260102_000000', resumed_tail or {})):
+        vis = root / stamp / 'vis_data'
+        vis.mkdir(parents=True)
+        lines = [json.dumps({'loss': 1.0, 'epoch': e, 'step': 10 * e}) for e in values]
+        lines += [json.dumps({'accuracy/top1': a, 'step': e}) for e, a in values.items()]
+        (vis / 'scalars.json').write_text('\n'.join(lines) + '\n')
+
+
+def test_collect_groups_seeds_and_reports_last_and_best(tmp_path):
+    fake_run(tmp_path / 'gpu' / 'kd_a' / 's0', 'kd_r32x4_r8x4', 0, {1: 50.0, 2: 70.0, 3: 69.0})
+    # resumed after epoch 2: the later file wins for the epochs it repeats
+    fake_run(tmp_path / 'gpu' / 'kd_a' / 's1', 'kd_r32x4_r8x4', 1, {1: 40.0, 2: 60.0},
+             resumed_tail={2: 66.0, 3: 71.0})
+    fake_run(tmp_path / 'other' / 'dkd', 'dkd_r32x4_r8x4', 0, {1: 72.0, 2: 75.0})
+    out = run_tool([TOOL, 'collect', str(tmp_path / 'gpu'), str(tmp_path / 'other'),
+                    '--out', str(tmp_path / 'table')])
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads((tmp_path / 'table' / 'results.json').read_text())['table']
+    kd = result['kd_r32x4_r8x4']
+    assert kd['n'] == 2 and [r['seed'] for r in kd['runs']] == [0, 1]
+    assert kd['last']['mean'] == 70.0 and kd['best']['mean'] == 70.5
+    assert [r['best_epoch'] for r in kd['runs']] == [2, 3] and kd['best_epoch'] == 2.5
+    assert result['dkd_r32x4_r8x4']['best']['std'] == 0.0
+    md = (tmp_path / 'table' / 'results.md').read_text()
+    assert '| kd_r32x4_r8x4 | 2 | 3 | 70.00 ± 1.41 | 70.50 ± 0.71 | 2.5 |' in md
+    assert (tmp_path / 'table' / 'results.png').stat().st_size > 0
+
+
+def test_collect_without_runs_fails_clearly(tmp_path):
+    out = run_tool([TOOL, 'collect', str(tmp_path)])
+    assert out.returncode != 0 and 'no finished runs' in out.stderr
+
+
+def test_run_trains_missing_teachers_then_methods_and_resumes(tmp_path):
+    args = [TOOL, 'run', '--configs', 'configs/multi_teacher/multi_teacher_kd_convnets_digits.py',
+            'configs/demo/student_convnet_digits.py', '--seeds', '0',
+            '--epochs', '1', '--work-dir', str(tmp_path), '--fresh-teachers']
+    out = run_tool(args)
+    assert out.returncode == 0, out.stderr[-3000:]
+    teachers = sorted(p.name for p in (tmp_path / 'teachers').iterdir())
+    assert teachers == ['teacher_seed0', 'teacher_seed1']
+    table = json.loads((tmp_path / 'results.json').read_text())['table']
+    assert set(table) == {'student_convnet_digits', 'multi_teacher_kd_convnets_digits'}
+    dumped = next((tmp_path / 'runs' / 'multi_teacher_kd_convnets_digits' / 'seed0').glob('*.py'))
+    assert 'teacher_seed0/epoch_1.pth' in dumped.read_text()
+    assert 'teacher_seed1/epoch_1.pth' in dumped.read_text()
+    again = run_tool(args)
+    assert again.returncode == 0 and 'seed 0 (' not in again.stdout
