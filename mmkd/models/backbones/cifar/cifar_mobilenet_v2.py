@@ -63,7 +63,7 @@ class CifarMobileNetV2(TappedBackbone):
             raise ValueError(f'CifarMobileNetV2.width_mult must be > 0, got {width_mult!r}')
         in_channels = int(32 * width_mult)
         last_channels = int(1280 * width_mult) if width_mult > 1.0 else 1280
-        blocks, taps = [], {'stem': in_channels}
+        stem_channels, blocks, stage_channels = in_channels, [], []
         for i, (t, c, n, s) in enumerate(self.settings):
             out = int(c * width_mult)
             group = []
@@ -73,9 +73,9 @@ class CifarMobileNetV2(TappedBackbone):
                 in_channels = out
             blocks.append(nn.Sequential(*group))
             if i in self.tap_after:
-                taps[self.tap_after[i]] = taps[self.tap_after[i] + '_pre'] = out
-        super().__init__(taps, last_channels, init_cfg)
-        self.conv1 = conv_bn_relu(3, int(32 * width_mult), 3, stride=2)
+                stage_channels.append(out)
+        super().__init__(stem_channels, stage_channels, last_channels, init_cfg)
+        self.conv1 = conv_bn_relu(3, stem_channels, 3, stride=2)
         self.blocks = nn.ModuleList(blocks)
         self.conv2 = conv_bn_relu(in_channels, last_channels, 1)
         self.kaiming_init()

@@ -2,8 +2,6 @@
 from typing import Sequence, Tuple
 
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from .resnet_blocks import BasicBlock, Bottleneck, conv_bn, make_stage
@@ -12,8 +10,30 @@ from .tapped_backbone import TappedBackbone
 BLOCKS = {'basic': (BasicBlock, 6), 'bottleneck': (Bottleneck, 9)}
 
 
+class _ResidualBackbone(TappedBackbone):
+    """3x3 stem ``conv1``/``bn1``, then stages ``layer1..`` of residual blocks, He-initialised."""
+
+    def __init__(self, block_cls: type, stem_channels: int, planes: Sequence[int],
+                 num_blocks: Sequence[int], strides: Sequence[int], shortcut_name: str,
+                 init_cfg) -> None:
+        expansion = block_cls.expansion
+        super().__init__(stem_channels, [p * expansion for p in planes], planes[-1] * expansion,
+                         init_cfg)
+        self.conv1, self.bn1 = conv_bn(3, stem_channels, 3)
+        in_channels = stem_channels
+        for i, (p, n, stride) in enumerate(zip(planes, num_blocks, strides), 1):
+            self.add_module(f'layer{i}',
+                            make_stage(block_cls, in_channels, p, n, stride, shortcut_name))
+            in_channels = p * expansion
+        self.stages = tuple(getattr(self, f'layer{i}') for i in range(1, len(planes) + 1))
+        self.kaiming_init()
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
+        return (self.forward_stages(x, self.stages), )
+
+
 @MODELS.register_module()
-class CifarResNet(TappedBackbone):
+class CifarResNet(_ResidualBackbone):
     """ResNet for 32x32 inputs (He et al., 2016, Sec. 4.2) as defined by RepDistiller/mdistiller.
 
     A 3x3 stem of ``widths[0]`` channels, then three stages of ``n`` blocks with ``widths[1:]``
@@ -47,28 +67,12 @@ class CifarResNet(TappedBackbone):
             raise ValueError(f'CifarResNet.widths must give 4 numbers (stem and 3 stages), '
                              f'got {widths!r}')
         n = (depth - 2) // per_block
-        expansion = block_cls.expansion
-        taps = {'stem': widths[0]}
-        for i, w in enumerate(widths[1:], 1):
-            taps[f'stage{i}'] = taps[f'stage{i}_pre'] = w * expansion
-        super().__init__(taps, widths[3] * expansion, init_cfg)
-        self.conv1, self.bn1 = conv_bn(3, widths[0], 3)
-        in_channels = widths[0]
-        for i, (w, stride) in enumerate(zip(widths[1:], (1, 2, 2)), 1):
-            self.add_module(f'layer{i}', make_stage(block_cls, in_channels, w, n, stride,
-                                                    'downsample'))
-            in_channels = w * expansion
-        self.kaiming_init()
-
-    def stem(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu(self.bn1(self.conv1(x)))
-
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
-        return (self.forward_stages(x, self.stem, (self.layer1, self.layer2, self.layer3)), )
+        super().__init__(block_cls, widths[0], widths[1:], (n, ) * 3, (1, 2, 2), 'downsample',
+                         init_cfg)
 
 
 @MODELS.register_module()
-class CifarImageNetResNet(TappedBackbone):
+class CifarImageNetResNet(_ResidualBackbone):
     """The ImageNet-layout ResNet on 32x32 inputs used as a CIFAR teacher ("ResNet50").
 
     A 3x3 stride-1 stem of 64 channels (no max pooling), then four stages of 64, 128, 256, 512
@@ -89,23 +93,5 @@ class CifarImageNetResNet(TappedBackbone):
             raise ValueError(f'CifarImageNetResNet.depth must be one of '
                              f'{sorted(self.arch_settings)}, got {depth!r}')
         block, num_blocks = self.arch_settings[depth]
-        block_cls = BLOCKS[block][0]
-        planes = (64, 128, 256, 512)
-        taps = {'stem': 64}
-        for i, p in enumerate(planes, 1):
-            taps[f'stage{i}'] = taps[f'stage{i}_pre'] = p * block_cls.expansion
-        super().__init__(taps, 512 * block_cls.expansion, init_cfg)
-        self.conv1, self.bn1 = conv_bn(3, 64, 3)
-        in_channels = 64
-        for i, (p, n, stride) in enumerate(zip(planes, num_blocks, (1, 2, 2, 2)), 1):
-            self.add_module(f'layer{i}', make_stage(block_cls, in_channels, p, n, stride,
-                                                    'shortcut'))
-            in_channels = p * block_cls.expansion
-        self.kaiming_init()
-
-    def stem(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu(self.bn1(self.conv1(x)))
-
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
-        stages = (self.layer1, self.layer2, self.layer3, self.layer4)
-        return (self.forward_stages(x, self.stem, stages), )
+        super().__init__(BLOCKS[block][0], 64, (64, 128, 256, 512), num_blocks, (1, 2, 2, 2),
+                         'shortcut', init_cfg)

@@ -58,10 +58,7 @@ class CifarShuffleNetV1(TappedBackbone):
         if len(out_channels) != 3 or len(num_blocks) != 3:
             raise ValueError(f'CifarShuffleNetV1 needs 3 stages: out_channels={out_channels!r}, '
                              f'num_blocks={num_blocks!r}')
-        taps = {'stem': 24}
-        for i, c in enumerate(out_channels, 1):
-            taps[f'stage{i}'] = taps[f'stage{i}_pre'] = c
-        super().__init__(taps, out_channels[-1], init_cfg)
+        super().__init__(24, out_channels, out_channels[-1], init_cfg)
         self.conv1 = nn.Conv2d(3, 24, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(24)
         in_channels = 24
@@ -72,8 +69,5 @@ class CifarShuffleNetV1(TappedBackbone):
             self.add_module(f'layer{i}', nn.Sequential(*units))
             in_channels = c
 
-    def stem(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu(self.bn1(self.conv1(x)))
-
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
-        return (self.forward_stages(x, self.stem, (self.layer1, self.layer2, self.layer3)), )
+        return (self.forward_stages(x, (self.layer1, self.layer2, self.layer3)), )

@@ -79,10 +79,7 @@ class CifarShuffleNetV2(TappedBackbone):
             raise ValueError(f'CifarShuffleNetV2.net_size must be one of '
                              f'{sorted(self.arch_settings)}, got {net_size!r}')
         widths, num_blocks = self.arch_settings[net_size]
-        taps = {'stem': 24}
-        for i, c in enumerate(widths[:3], 1):
-            taps[f'stage{i}'] = taps[f'stage{i}_pre'] = c
-        super().__init__(taps, widths[3], init_cfg)
+        super().__init__(24, widths[:3], widths[3], init_cfg)
         self.conv1, self.bn1 = conv_bn(3, 24, 1)
         in_channels = 24
         for i, (c, n) in enumerate(zip(widths[:3], num_blocks), 1):
@@ -92,7 +89,7 @@ class CifarShuffleNetV2(TappedBackbone):
         self.conv2, self.bn2 = conv_bn(widths[2], widths[3], 1)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
-        x = self.tap('stem', F.relu(self.bn1(self.conv1(x))))
+        x = self.tap('stem', self.stem(x))
         for i, stage in enumerate((self.layer1, self.layer2, self.layer3), 1):
             x = stage[0](x)
             for unit in stage[1:]:

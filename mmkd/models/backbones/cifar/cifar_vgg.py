@@ -50,10 +50,7 @@ class CifarVGG(TappedBackbone):
             raise ValueError(f'CifarVGG.depth must be one of {sorted(self.arch_settings)}, '
                              f'got {depth!r}')
         cfg = self.arch_settings[depth]
-        taps = {'stem': cfg[0][-1]}
-        for i, widths in enumerate(cfg[1:], 1):
-            taps[f'stage{i}'] = taps[f'stage{i}_pre'] = widths[-1]
-        super().__init__(taps, cfg[-1][-1], init_cfg)
+        super().__init__(cfg[0][-1], [widths[-1] for widths in cfg[1:]], cfg[-1][-1], init_cfg)
         in_channels = 3
         for i, widths in enumerate(cfg):
             self.add_module(f'block{i}', vgg_block(widths, in_channels, batch_norm))

@@ -77,10 +77,7 @@ class CifarWRN(TappedBackbone):
             raise ValueError(f'CifarWRN.widen_factor must be a positive int, got {widen_factor!r}')
         n = (depth - 4) // 6
         widths = (16, 16 * widen_factor, 32 * widen_factor, 64 * widen_factor)
-        taps = {'stem': 16}
-        for i, w in enumerate(widths[1:], 1):
-            taps[f'stage{i}'] = taps[f'stage{i}_pre'] = w
-        super().__init__(taps, widths[3], init_cfg)
+        super().__init__(16, widths[1:], widths[3], init_cfg)
         self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
         for i, stride in enumerate((1, 2, 2), 1):
             blocks = [WideBasicBlock(widths[i - 1] if j == 0 else widths[i], widths[i],

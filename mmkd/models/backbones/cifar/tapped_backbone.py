@@ -1,8 +1,9 @@
 """Base class of the CIFAR zoo: named points where feature-distillation methods read features."""
-from typing import Dict, Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 
@@ -25,12 +26,14 @@ class TappedBackbone(BaseModule):
     ``LinearClsHead`` gives the reference network's logits.
     """
 
-    def __init__(self, tap_channels: Dict[str, int], out_channels: int,
+    def __init__(self, stem_channels: int, stage_channels: Sequence[int], out_channels: int,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
-        self.tap_channels = dict(tap_channels)
+        self.tap_channels = {'stem': stem_channels}
+        for i, channels in enumerate(stage_channels, 1):
+            self.tap_channels[f'stage{i}'] = self.tap_channels[f'stage{i}_pre'] = channels
         self.out_channels = out_channels
-        self.taps = nn.ModuleDict({name: nn.Identity() for name in tap_channels})
+        self.taps = nn.ModuleDict({name: nn.Identity() for name in self.tap_channels})
 
     def tap(self, name: str, x: torch.Tensor) -> torch.Tensor:
         return self.taps[name](x)
@@ -47,10 +50,13 @@ class TappedBackbone(BaseModule):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
 
-    def forward_stages(self, x: torch.Tensor, stem: nn.Module,
-                       stages: Tuple[nn.Module, ...]) -> torch.Tensor:
+    def stem(self, x: torch.Tensor) -> torch.Tensor:
+        """``relu(bn1(conv1(x)))``: the stem of the ResNets and ShuffleNets."""
+        return F.relu(self.bn1(self.conv1(x)))
+
+    def forward_stages(self, x: torch.Tensor, stages: Tuple[nn.Module, ...]) -> torch.Tensor:
         """Stem, then stages whose blocks return ``(out, preact)``; taps every stage end."""
-        x = self.tap('stem', stem(x))
+        x = self.tap('stem', self.stem(x))
         for i, stage in enumerate(stages, 1):
             for block in stage:
                 x, pre = block(x)
