@@ -46,9 +46,10 @@ def _layout_mismatch(model: torch.nn.Module, state: dict) -> str:
 
 def match_arch(state: dict) -> str:
     """The zoo network whose parameter layout equals ``state``'s."""
-    num_classes = state['head.fc.weight'].shape[0]
+    num_classes, features = state['head.fc.weight'].shape
     layout = {k: tuple(v.shape) for k, v in state.items()}
-    for name in CIFAR_ZOO:
+    # only networks with the classifier's input width can match: build just those
+    for name in (n for n, (_, channels) in CIFAR_ZOO.items() if channels == features):
         model = _build(cifar_classifier(name, num_classes))
         if {k: tuple(v.shape) for k, v in model.state_dict().items()} == layout:
             return name
@@ -65,19 +66,20 @@ def convert(src: str, dst: str, arch: str = None, config: str = None,
     except ValueError as e:
         raise SystemExit(f'{src}: {e}')
     num_classes = state['head.fc.weight'].shape[0]
-    if config:
-        from mmengine.config import Config
-        model_cfg, target = Config.fromfile(config).model, config
-    else:
-        if arch is None:
-            arch = match_arch(state)
+    if config or arch:
+        if config:
+            from mmengine.config import Config
+            model_cfg, target = Config.fromfile(config).model, config
         elif arch not in CIFAR_ZOO:
             raise SystemExit(f'--arch {arch!r} is not a zoo network; choose from '
                              f'{", ".join(CIFAR_ZOO)}')
-        model_cfg, target = cifar_classifier(arch, num_classes), arch
-    problem = _layout_mismatch(_build(model_cfg), state)
-    if problem:
-        raise SystemExit(f'{src} does not fit {target}: {problem}')
+        else:
+            model_cfg, target = cifar_classifier(arch, num_classes), arch
+        problem = _layout_mismatch(_build(model_cfg), state)
+        if problem:
+            raise SystemExit(f'{src} does not fit {target}: {problem}')
+    else:
+        arch = match_arch(state)  # the layout is then known to fit
     meta = dict(converted_from=osp.basename(src), arch=arch, num_classes=num_classes)
     for key in ('epoch', 'best_acc'):
         value = checkpoint.get(key) if isinstance(checkpoint, dict) else None

@@ -47,10 +47,7 @@ def reference_state_dict(checkpoint: Mapping, part: str = 'student') -> Dict[str
 def convert_reference_state_dict(state: Mapping[str, torch.Tensor]) -> 'OrderedDict':
     """Rename a reference CIFAR network's keys to those of the matching mmkd classifier."""
     prefixes = {p for p in CLASSIFIER_PREFIXES
-                if any(k.startswith(p) for k in state) and f'{p}weight' in state
-                and state[f'{p}weight'].dim() == 2}
-    # 'classifier.0.' also matches 'classifier.': keep the most specific one
-    prefixes = {p for p in prefixes if not any(q != p and q.startswith(p) for q in prefixes)}
+                if f'{p}weight' in state and state[f'{p}weight'].dim() == 2}
     if len(prefixes) != 1:
         raise ValueError(f'cannot find the classifier: expected exactly one 2-D weight among '
                          f'{[p + "weight" for p in CLASSIFIER_PREFIXES]}, found '
