@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import mmkd  # noqa: F401
+from mmkd.utils import scripted_run_config
 
 # mmcv-lite lacks compiled ops that classification never uses; its import warning is noise here.
 warnings.filterwarnings('ignore', message='Fail to import ``MultiScaleDeformableAttention``')
@@ -46,15 +47,9 @@ class _EpochProgress(Hook):
 
 
 def run_one(kind: str, seed: int, args, progress: Progress, task, teacher_ckpt=None) -> dict:
-    cfg = Config.fromfile(CONFIGS[kind])
-    cfg.work_dir = osp.join(args.work_dir, f'{kind}_seed{seed}')
-    cfg.randomness = dict(seed=seed, deterministic=False)
-    cfg.log_level = 'ERROR'
-    cfg.train_cfg.max_epochs = args.epochs
-    cfg.train_cfg.val_interval = args.epochs
-    cfg.param_scheduler.T_max = args.epochs
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=args.epochs)
-    cfg.default_hooks.logger = dict(type='LoggerHook', interval=1000)
+    work_dir = osp.join(args.work_dir, f'{kind}_seed{seed}')
+    cfg = scripted_run_config(Config.fromfile(CONFIGS[kind]), work_dir, seed, args.epochs,
+                              log_level='ERROR')
     cfg.train_dataloader.dataset.update(
         num_train=args.num_train, label_noise=args.label_noise, noise_seed=seed)
     if teacher_ckpt is not None:

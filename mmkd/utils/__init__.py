@@ -3,9 +3,10 @@ from .checkpoint import (UnsafeCheckpointError, allow_checkpoint_types,
                          register_safe_checkpoint_loader)
 from .config_errors import KDConfigError, suggest
 from .dist_utils import setup_cpu_distributed
+from .run_config import scripted_run_config
 
 __all__ = [
     'KDConfigError', 'suggest', 'UnsafeCheckpointError', 'allow_checkpoint_types',
     'checkpoint_safe_globals', 'load_checkpoint_file', 'register_safe_checkpoint_loader',
-    'setup_cpu_distributed'
+    'setup_cpu_distributed', 'scripted_run_config'
 ]

@@ -20,7 +20,6 @@ it, and groups runs of one config over seeds. It writes ``results.md``, ``result
 std over seeds) and the mean best epoch.
 """
 import argparse
-import copy
 import glob
 import json
 import os
@@ -168,21 +167,9 @@ def _ckpt_slots(model_cfg) -> List[tuple]:
 
 def _train(cfg, work_dir: str, seed: int, epochs: Optional[int]) -> None:
     from mmengine.runner import Runner
-    cfg = copy.deepcopy(cfg)
-    cfg.work_dir = work_dir
-    cfg.randomness = dict(seed=seed, deterministic=False)
-    cfg.log_level = 'WARNING'
-    if epochs:
-        cfg.train_cfg.max_epochs = epochs
-        schedulers = cfg.param_scheduler if isinstance(cfg.param_scheduler, list) \
-            else [cfg.param_scheduler]
-        for scheduler in schedulers:
-            if 'T_max' in scheduler:
-                scheduler.T_max = epochs
-    cfg.train_cfg.val_interval = 1
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=cfg.train_cfg.max_epochs)
-    cfg.default_hooks.logger = dict(type='LoggerHook', interval=10**6)
-    Runner.from_cfg(cfg).train()
+
+    from mmkd.utils import scripted_run_config
+    Runner.from_cfg(scripted_run_config(cfg, work_dir, seed, epochs, val_interval=1)).train()
 
 
 def _finished(work_dir: str, epochs: int) -> bool:

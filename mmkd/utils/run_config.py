@@ -1,0 +1,33 @@
+"""Config overrides for runs that scripts launch in a loop (demo, benchmark harness)."""
+import copy
+from typing import Optional
+
+from mmengine.config import Config
+
+
+def scripted_run_config(cfg: Config, work_dir: str, seed: int, epochs: Optional[int] = None,
+                        val_interval: Optional[int] = None,
+                        log_level: str = 'WARNING') -> Config:
+    """A copy of ``cfg`` for one run of a sweep.
+
+    Sets the work dir and seed; with ``epochs``, the number of epochs and the ``T_max`` of every
+    scheduler that has one (cosine schedules then still end at the last epoch); validates every
+    ``val_interval`` epochs (only at the end by default); saves one checkpoint, at the end; and
+    keeps the console quiet (``log_level``, no per-iteration logging).
+    """
+    cfg = copy.deepcopy(cfg)
+    cfg.work_dir = work_dir
+    cfg.randomness = dict(seed=seed, deterministic=False)
+    cfg.log_level = log_level
+    if epochs:
+        cfg.train_cfg.max_epochs = epochs
+        schedulers = cfg.param_scheduler if isinstance(cfg.param_scheduler, list) \
+            else [cfg.param_scheduler]
+        for scheduler in schedulers:
+            if 'T_max' in scheduler:
+                scheduler.T_max = epochs
+    epochs = cfg.train_cfg.max_epochs
+    cfg.train_cfg.val_interval = val_interval or epochs
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=epochs)
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=10**6)
+    return cfg
