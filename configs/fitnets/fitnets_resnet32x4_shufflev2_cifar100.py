@@ -1,14 +1,15 @@
-# FitNets (Romero et al. 2015) as in mdistiller: the student's stage 2 (232 ch, 8x8) regressed
-# to the teacher's (128 ch, 16x16) by conv-BN-ReLU; MSE x 100 next to CE x 1.
+# FitNets (setting in configs/_base_/distillers/fitnets_stage2.py): the student's stage 2
+# (232 ch, 8x8) regressed to the teacher's (128 ch, 16x16) by conv-BN-ReLU.
 _base_ = [
     '../_base_/models/cifar_kd/resnet32x4_shufflev2.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
+    '../_base_/distillers/fitnets_stage2.py'
 ]
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
-        student_recorders=dict(feat=dict(type='ModuleOutputs', source='backbone.taps.stage2')),
-        teacher_recorders=dict(feat=dict(type='ModuleOutputs', source='backbone.taps.stage2')),
+        student_recorders={{_base_.stage2_recorders}},
+        teacher_recorders={{_base_.stage2_recorders}},
         connectors=dict(
             hint=dict(
                 type='ConvModuleConnector',
@@ -17,10 +18,7 @@ model = dict(
                 kernel_size=4, stride=2, padding=1, conv_cfg=dict(type='deconv'),
                 norm_cfg=dict(type='BN'),
                 act_cfg=dict(type='ReLU'))),
-        distill_losses=dict(loss_hint=dict(type='L2Loss', loss_weight=100.0)),
-        loss_forward_mappings=dict(
-            loss_hint=dict(
-                preds_S=dict(recorder='feat', from_student=True, connector='hint'),
-                preds_T=dict(recorder='feat', from_student=False)))))
+        distill_losses={{_base_.hint_losses}},
+        loss_forward_mappings={{_base_.hint_mappings}}))
 # Lighter students train at lr 0.01 in the benchmarks.
 optim_wrapper = dict(optimizer=dict(lr=0.01))
