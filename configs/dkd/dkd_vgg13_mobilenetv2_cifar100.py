@@ -9,9 +9,5 @@ model = dict(
     distiller={{_base_.distiller}})
 # Lighter students train at lr 0.01 in the benchmarks.
 optim_wrapper = dict(optimizer=dict(lr=0.01))
-# DKD's warm-up: min(epoch / 20, 1) on the distillation loss (mdistiller: 20 of 240 epochs).
-custom_hooks = [
-    dict(type='SyncBuffersHook'),
-    dict(type='LossWeightScheduleHook',
-         schedules=dict(loss_dkd=dict(type='LinearWarmupWeight', warmup=20))),
-]
+# DKD's warm-up min(epoch / 20, 1), as mdistiller.
+custom_hooks = {{_base_.dkd_warmup_hooks}}
