@@ -83,8 +83,10 @@ def build_schedule(cfg: dict, key: str) -> LossWeightSchedule:
     if not isinstance(cfg, dict) or cfg.get('type') not in valid:
         got = cfg.get('type') if isinstance(cfg, dict) else cfg
         raise KDConfigError(f'{key}: {got!r} is not a loss-weight schedule. ' + suggest(str(got), valid))
+    from mmkd.utils.scopes import mmkd_scope
     try:
-        return PARAM_SCHEDULERS.build(cfg)
+        with mmkd_scope():
+            return PARAM_SCHEDULERS.build(cfg)
     except (TypeError, ValueError) as e:
         raise KDConfigError(f'{key}: {e}') from e
 

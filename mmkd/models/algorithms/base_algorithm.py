@@ -8,7 +8,8 @@ from mmengine.model import BaseModel
 
 from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError
-from ..utils.model_builder import build_model
+from mmkd.utils.scopes import mmkd_scope
+from ..utils.model_builder import build_data_preprocessor, build_model
 
 
 def add_prefix(losses: Dict[str, torch.Tensor], prefix: str) -> Dict[str, torch.Tensor]:
@@ -21,7 +22,13 @@ class BaseAlgorithm(BaseModel):
     Args:
         architecture (dict | nn.Module): the student: a model config, a
             ``dict(cfg_path='mmpretrain::...', **overrides)``, or a module.
-        data_preprocessor (dict | nn.Module, optional): defaults to the student's own.
+        data_preprocessor (dict | nn.Module, optional): defaults to the student's own. A dict
+            without ``type`` is a ``ClsDataPreprocessor`` (as in mmpretrain), so the top-level
+            ``data_preprocessor`` of a stock mmpretrain dataset config works unchanged.
+        student_only (bool): build the student and what checkpoints store beside it
+            (connectors, loss state), but no teacher: for test and inference, which then need
+            no teacher checkpoint on disk. Training such a model is refused. ``tools/test.py``
+            sets it. Defaults to False.
         init_cfg (dict, optional): initialisation config.
 
     ``forward(mode='tensor' | 'predict')`` runs the student, so validation and test evaluate
@@ -30,14 +37,16 @@ class BaseAlgorithm(BaseModel):
 
     def __init__(self, architecture: Union[dict, nn.Module],
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 student_only: bool = False, init_cfg: Optional[dict] = None) -> None:
         architecture = build_model(architecture, 'model.architecture')
         if data_preprocessor is None:
             data_preprocessor = getattr(architecture, 'data_preprocessor', None)
-        elif isinstance(data_preprocessor, dict):
-            data_preprocessor = build_model(data_preprocessor, 'model.data_preprocessor')
+        else:
+            data_preprocessor = build_data_preprocessor(data_preprocessor,
+                                                        'model.data_preprocessor')
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.architecture = architecture
+        self.student_only = student_only
         self._predictor: Optional[nn.Module] = None
 
     @property
@@ -47,6 +56,10 @@ class BaseAlgorithm(BaseModel):
     def forward(self, inputs: torch.Tensor, data_samples: Optional[List] = None,
                 mode: str = 'tensor'):
         if mode == 'loss':
+            if self.student_only:
+                raise RuntimeError(
+                    f'{type(self).__name__} was built with student_only=True (for test and '
+                    'inference): it has no teacher and cannot compute training losses.')
             return self.loss(inputs, data_samples)
         if mode in ('tensor', 'predict'):
             model = self.architecture if self._predictor is None else self._predictor
@@ -66,12 +79,24 @@ class BaseAlgorithm(BaseModel):
     def build_distiller(self, cfg, distiller_type: type):
         """Build ``model.distiller`` (must be a ``distiller_type``) and install its student
         recorders; the algorithm installs the teacher side itself."""
-        distiller = MODELS.build(cfg) if isinstance(cfg, dict) else cfg
+        with mmkd_scope():  # mmkd's components, whatever the file's default_scope
+            distiller = MODELS.build(cfg) if isinstance(cfg, dict) else cfg
         if not isinstance(distiller, distiller_type):
             raise KDConfigError(f'model.distiller must be a {distiller_type.__name__} (or a '
                                 f'subclass) for {type(self).__name__}, got {type(distiller).__name__}')
         distiller.prepare_from_student(self.student)
         return distiller
+
+    def ignore_checkpoint_entries(self, *children: str) -> None:
+        """Drop ``<child>.*`` entries of a loaded state dict (children not built here, such as
+        a trainable teacher's weights when ``student_only``)."""
+        prefixes = tuple(f'{c}.' for c in children)
+
+        def drop(state_dict, prefix, *args):
+            for k in [k for k in state_dict if k[len(prefix):].startswith(prefixes)]:
+                del state_dict[k]
+
+        self._register_load_state_dict_pre_hook(drop)
 
     def student_and_distill_losses(self, inputs: torch.Tensor, data_samples: Optional[List],
                                    losses: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:

@@ -7,7 +7,7 @@ import torch.nn as nn
 from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError
 from ..distillers import MultiTeacherDistiller
-from ..utils.model_builder import build_model
+from ..utils.model_builder import build_data_preprocessor, build_model
 from ..utils.renormalize import renormalize
 from .base_algorithm import BaseAlgorithm
 from .frozen_teacher import exclude_from_checkpoints, load_teacher_checkpoint
@@ -37,7 +37,7 @@ class MultiTeacherDistill(BaseAlgorithm):
         selection_seed (int): seed of the random draw. Defaults to 0.
         calculate_student_loss (bool): add the student's own task loss. Defaults to True.
         teacher_early_exit (bool): stop each teacher once its records are taken. Default True.
-        architecture, data_preprocessor, init_cfg: see :class:`BaseAlgorithm`.
+        architecture, data_preprocessor, student_only, init_cfg: see :class:`BaseAlgorithm`.
     """
 
     def __init__(self, distiller: dict, teachers: Dict[str, dict], teacher_selection: str = 'all',
@@ -54,12 +54,15 @@ class MultiTeacherDistill(BaseAlgorithm):
         self.calculate_student_loss = calculate_student_loss
         self.teachers = nn.ModuleDict()
         self.teacher_preprocessors = nn.ModuleDict()
-        for name, cfg in teachers.items():
-            self._add_teacher(name, cfg)
         # The number of draws so far; saved in checkpoints so resuming continues the sequence.
         self.register_buffer('selection_step', torch.zeros((), dtype=torch.long))
-
+        if not self.student_only:  # test and inference build and load no teacher
+            for name, cfg in teachers.items():
+                self._add_teacher(name, cfg)
         self.distiller = self.build_distiller(distiller, MultiTeacherDistiller)
+        if self.student_only:
+            self.ignore_checkpoint_entries('teachers', 'teacher_preprocessors')
+            return
         self.distiller.prepare_from_teachers(self.teachers)
         for manager in self.distiller.teacher_recorders.values():
             manager.stop_when_complete = teacher_early_exit
@@ -77,8 +80,8 @@ class MultiTeacherDistill(BaseAlgorithm):
         teacher.requires_grad_(False)
         self.teachers[name] = teacher
         if cfg.get('data_preprocessor') is not None:
-            self.teacher_preprocessors[name] = build_model(cfg['data_preprocessor'],
-                                                           f'{key}.data_preprocessor')
+            self.teacher_preprocessors[name] = build_data_preprocessor(
+                cfg['data_preprocessor'], f'{key}.data_preprocessor')
 
     def select_teachers(self) -> List[str]:
         """The teachers of this step."""

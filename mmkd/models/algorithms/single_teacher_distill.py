@@ -38,7 +38,7 @@ class SingleTeacherDistill(BaseAlgorithm):
         calculate_student_loss (bool): add the student's own task loss. Defaults to True.
         teacher_early_exit (bool): stop a frozen teacher's forward once every teacher record is
             taken. Defaults to True; turn off for a teacher whose call count varies per batch.
-        architecture, data_preprocessor, init_cfg: see :class:`BaseAlgorithm`.
+        architecture, data_preprocessor, student_only, init_cfg: see :class:`BaseAlgorithm`.
     """
 
     def __init__(self, distiller: dict, teacher: Union[dict, nn.Module],
@@ -51,6 +51,12 @@ class SingleTeacherDistill(BaseAlgorithm):
         self.teacher_norm_eval = teacher_norm_eval
         self.student_trainable = student_trainable
         self.calculate_student_loss = calculate_student_loss
+        if self.student_only:
+            # Test and inference: the teacher is neither built nor loaded.
+            self.teacher = None
+            self.distiller = self.build_distiller(distiller, ConfigurableDistiller)
+            self.ignore_checkpoint_entries('teacher')
+            return
         self.teacher = build_model(teacher, 'model.teacher')
         if teacher_ckpt is not None:
             load_teacher_checkpoint(self.teacher, teacher_ckpt, 'model.teacher_ckpt')
@@ -86,6 +92,8 @@ class SingleTeacherDistill(BaseAlgorithm):
 
     def train(self, mode: bool = True) -> 'SingleTeacherDistill':
         super().train(mode)
+        if self.teacher is None:
+            return self
         if not self.teacher_trainable:
             self.teacher.eval()
         elif mode and self.teacher_norm_eval:

@@ -1,6 +1,5 @@
 """Build a model from a config dict, a ``cfg_path='pkg::file.py'`` reference, or a module."""
 import copy
-import os.path as osp
 from typing import Optional, Union
 
 import torch.nn as nn
@@ -9,50 +8,18 @@ from mmengine.registry import DefaultScope
 
 from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError
+from mmkd.utils.package_configs import resolve_mmkd_config
+from mmkd.utils.scopes import model_scope
 
-
-def _scope_of(cfg: dict) -> Optional[str]:
-    """The registry scope a model config should be built in.
-
-    ``_scope_`` wins; then the prefix of ``type`` (``'mmpretrain.ImageClassifier'`` builds in the
-    ``mmpretrain`` scope, so its unprefixed nested types such as ``'ResNet'`` resolve there);
-    an unprefixed type that only mmpretrain knows is built in mmpretrain's scope too.
-    """
-    if cfg.get('_scope_'):
-        return cfg['_scope_']
-    obj_type = cfg.get('type')
-    if not isinstance(obj_type, str):
-        return None
-    if '.' in obj_type:
-        return obj_type.split('.', 1)[0]
-    if MODELS.get(obj_type) is None:
-        try:
-            from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
-        except ImportError:  # pragma: no cover - mmpretrain is a dependency
-            return None
-        with DefaultScope.overwrite_default_scope('mmpretrain'):
-            if MMPRETRAIN_MODELS.get(obj_type) is not None:
-                return 'mmpretrain'
-    return None
-
-
-def mmkd_config_root() -> str:
-    """Where ``mmkd::`` config paths point: the configs installed with the package
-    (``mmkd/.mim/configs``, OpenMMLab's layout) or, in a source checkout, ``configs/``."""
-    package = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-    for root in (osp.join(package, '.mim', 'configs'), osp.join(osp.dirname(package), 'configs')):
-        if osp.isdir(root):
-            return root
-    raise FileNotFoundError(f'no mmkd configs next to {package}')
+# mmpretrain's ImageClassifier builds a data preprocessor without a ``type`` as this one; a
+# stock mmpretrain dataset config (``data_preprocessor = dict(num_classes=..., mean=...)``)
+# relies on that, so mmkd does the same wherever it builds a preprocessor.
+DEFAULT_DATA_PREPROCESSOR = 'mmpretrain.ClsDataPreprocessor'
 
 
 def _load_packaged_config(cfg_path: str) -> Config:
-    package, rel = cfg_path.split('::', 1) if '::' in cfg_path else ('', cfg_path)
-    if package == 'mmkd':
-        path = osp.join(mmkd_config_root(), rel)
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{path} does not exist')
-        return Config.fromfile(path)
+    if cfg_path.startswith('mmkd::'):
+        return Config.fromfile(resolve_mmkd_config(cfg_path))
     from mmengine.hub import get_config
     return get_config(cfg_path)
 
@@ -100,10 +67,18 @@ def build_model(cfg: Union[dict, nn.Module], key: str) -> nn.Module:
         cfg = _from_cfg_path(cfg, key)
     if 'type' not in cfg:
         raise KDConfigError(f'{key} needs a "type" (or a "cfg_path"); it has keys {sorted(cfg)}')
-    scope = _scope_of(cfg)
+    scope = model_scope(cfg)
     cfg.pop('_scope_', None)
     try:
         with DefaultScope.overwrite_default_scope(scope):
             return MODELS.build(cfg)
     except KeyError as e:
         raise KDConfigError(f'{key}: {e.args[0] if e.args else e}') from e
+
+
+def build_data_preprocessor(cfg: Union[dict, nn.Module, None], key: str) -> Optional[nn.Module]:
+    """Build a data preprocessor; a dict without ``type`` is a ``ClsDataPreprocessor``, as in
+    mmpretrain's own classifiers."""
+    if isinstance(cfg, dict) and 'type' not in cfg and 'cfg_path' not in cfg:
+        cfg = dict(cfg, type=DEFAULT_DATA_PREPROCESSOR)
+    return None if cfg is None else build_model(cfg, key)

@@ -1,0 +1,99 @@
+"""What every mmkd command does the same way: load the config, keep the console readable, and
+end a run that cannot start with the one message that matters."""
+import logging
+import os
+import os.path as osp
+import re
+import sys
+import traceback
+import warnings
+from typing import Callable, Optional, Sequence
+
+from mmengine.config import Config
+
+from mmkd.utils.config_errors import KDConfigError
+
+DEBUG_ENV = 'MMKD_DEBUG'
+
+# Known, harmless messages of the stack (text each starts with), silenced at mmkd's entry
+# points only: mmcv-lite lacks compiled ops that classification never uses; mmengine's own
+# checkpoint hook still goes through its deprecated FileClient; mmengine imports pkg_resources.
+_NOISE = (
+    'Fail to import ``MultiScaleDeformableAttention``',
+    '"FileClient" will be deprecated',
+    '"HardDiskBackend" is the alias of "LocalBackend"',
+    'pkg_resources is deprecated as an API',
+)
+
+
+class _KnownNoise(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.getMessage()).startswith(_NOISE)
+
+
+def quiet_known_warnings() -> None:
+    """Silence the stack's known harmless warnings (Python warnings and MMEngine log lines)."""
+    for text in _NOISE:
+        warnings.filterwarnings('ignore', message=re.escape(text))
+
+
+def quiet_runner_logger(runner) -> None:
+    """Drop the known harmless lines from the runner's logger (MMEngine logs some of them)."""
+    if not any(isinstance(f, _KnownNoise) for f in runner.logger.filters):
+        runner.logger.addFilter(_KnownNoise())
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Read a config as MMEngine does, plus:
+
+    - modules named in ``custom_imports`` are also found in the config's own folder (searched
+      after ``sys.path``, so nothing installed is shadowed);
+    - a module that cannot be imported, or a missing file, is a :class:`KDConfigError` that says
+      where Python looked.
+    """
+    if not osp.isfile(path):
+        raise KDConfigError(f'config file {path!r} does not exist')
+    folder = osp.dirname(osp.abspath(path))
+    if folder not in sys.path:
+        sys.path.append(folder)
+    try:
+        cfg = Config.fromfile(path)
+    except ImportError as e:
+        if 'custom_imports' not in open(path, encoding='utf-8').read():
+            raise
+        raise KDConfigError(
+            f'custom_imports in {path}: {e}. Python looked on sys.path and in the config\'s '
+            f'folder {folder}. Put the folder that holds your module on PYTHONPATH (e.g. '
+            '`PYTHONPATH=/path/to/my_code python tools/train.py ...`), install it as a package, '
+            'or place the module beside the config.') from e
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def _message(e: BaseException) -> str:
+    """The error's own words, without the ``class `X` in path.py:`` prefixes MMEngine's
+    builder adds at each level of nesting."""
+    text = str(e)
+    while text.startswith('class `') and '.py: ' in text:
+        text = text.split('.py: ', 1)[1]
+    return text
+
+
+def run_cli(main: Callable[[Optional[Sequence[str]]], object],
+            argv: Optional[Sequence[str]] = None):
+    """Run a command; a config that cannot train what it says ends it with its message last.
+
+    The traceback of such an error is printed only with ``MMKD_DEBUG=1`` in the environment;
+    every other exception propagates with its full traceback, as usual.
+    """
+    quiet_known_warnings()
+    try:
+        return main(argv)
+    except KDConfigError as e:
+        if os.environ.get(DEBUG_ENV):
+            traceback.print_exc()
+        sys.stderr.flush()
+        print(f'\nmmkd: config error: {_message(e)}\n'
+              f'(set {DEBUG_ENV}=1 for the traceback)', file=sys.stderr)
+        raise SystemExit(2)

@@ -1,0 +1,142 @@
+"""Write the student of a distillation checkpoint as a plain mmpretrain model.
+
+    tools/model_converters/extract_student.py KD_CKPT OUT_CKPT \\
+        [--config KD_CONFIG --out-config STUDENT_CONFIG]      (or ``mmkd-extract-student``)
+
+The checkpoint holds ``state_dict`` (the student's weights, without the ``architecture.``
+prefix) and a small ``meta`` of plain types, so it loads weights-only anywhere. The config
+(with ``--config``) is a flat mmpretrain config of the student alone: ``default_scope=
+'mmpretrain'``, no ``mmkd::`` bases, no ``mmpretrain.`` prefixes (mmpretrain's tools compare
+transform names, e.g. the inferencer drops ``'LoadImageFromFile'``), the preprocessor the
+student was trained with, and the test/val data and metrics. Types that only mmkd has
+(a CIFAR-zoo backbone, the digits dataset) keep an ``mmkd.`` prefix; only such a config needs
+mmkd installed, and MMEngine imports it by that prefix.
+"""
+import argparse
+import copy
+import os
+import os.path as osp
+
+import torch
+from mmengine.config import Config
+
+from mmkd.utils import load_checkpoint_file
+from mmkd.utils.config_errors import KDConfigError
+from .common import load_config, run_cli
+
+PREFIX = 'architecture.'
+PLAIN_META = ('epoch', 'iter', 'dataset_meta', 'seed', 'mmengine_version', 'experiment_name')
+# What a test or an inference of the student needs from the distillation config.
+KEPT_KEYS = ('test_dataloader', 'test_evaluator', 'test_cfg', 'val_dataloader', 'val_evaluator',
+             'val_cfg', 'env_cfg', 'log_level', 'log_processor', 'visualizer', 'vis_backends',
+             'randomness', 'launcher')
+
+
+def extract_student(src: str, dst: str, prefix: str = PREFIX) -> dict:
+    """Save the student of ``src`` to ``dst``; return the saved checkpoint."""
+    checkpoint = load_checkpoint_file(src, map_location='cpu')
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    student = {k[len(prefix):]: v.clone() for k, v in state_dict.items() if k.startswith(prefix)}
+    if not student:
+        raise KDConfigError(
+            f'{src} has no "{prefix}*" weights: it is not a distillation checkpoint of mmkd '
+            '(a plain model checkpoint needs no extraction).')
+    meta = {k: copy.deepcopy(v) for k, v in checkpoint.get('meta', {}).items() if k in PLAIN_META}
+    meta['extracted_from'] = osp.basename(src)
+    out = dict(meta=meta, state_dict=student)
+    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
+    torch.save(out, dst)
+    return out
+
+
+def _mmkd_names() -> set:
+    """Every name registered in mmkd's own registries (not their MMEngine parents)."""
+    from mmkd import registry
+    names = set()
+    for reg in vars(registry).values():
+        if isinstance(reg, registry.Registry) and reg.scope == 'mmkd':
+            reg.import_from_location()
+            names.update(reg.module_dict)
+    return names
+
+
+def _plain(obj, scope: str, mmkd_names: set):
+    """``obj`` with every type written for ``default_scope='mmpretrain'`` (see module doc)."""
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_plain(v, scope, mmkd_names) for v in obj)
+    if not isinstance(obj, dict):
+        return obj
+    obj = dict(obj)
+    scope = obj.pop('_scope_', None) or scope
+    t = obj.get('type')
+    if isinstance(t, str):
+        if t.startswith('mmpretrain.'):
+            t = t[len('mmpretrain.'):]
+        elif '.' not in t and scope == 'mmkd' and t in mmkd_names:
+            t = f'mmkd.{t}'
+        obj['type'] = t
+        # Nested types of a prefixed model are built in its package (mmkd's scope rule).
+        if '.' in t and t.split('.', 1)[0] in ('mmkd', 'mmpretrain'):
+            scope = t.split('.', 1)[0]
+    return {k: _plain(v, scope, mmkd_names) for k, v in obj.items()}
+
+
+def student_config(kd_config) -> Config:
+    """A flat mmpretrain config of the student alone, from a distillation config (a path or a
+    loaded :class:`Config`)."""
+    from mmkd.models.utils.model_builder import DEFAULT_DATA_PREPROCESSOR, _from_cfg_path
+    from mmkd.utils.scopes import model_scope
+    cfg = kd_config if isinstance(kd_config, Config) else load_config(kd_config)
+    if 'architecture' not in cfg.get('model', {}):
+        raise KDConfigError('model.architecture is missing: the config is not a distillation '
+                            'config of mmkd')
+    arch = copy.deepcopy(cfg.model.architecture.to_dict())
+    if 'cfg_path' in arch:
+        arch = _from_cfg_path(arch, 'model.architecture').to_dict()
+    arch['_scope_'] = model_scope(arch)
+    # The preprocessor the student was trained with: the algorithm's, which the runner fills
+    # from the top-level data_preprocessor, else the student's own.
+    preprocessor = cfg.model.get('data_preprocessor') or cfg.get('data_preprocessor') \
+        or arch.get('data_preprocessor')
+    if preprocessor is not None:
+        preprocessor = copy.deepcopy(dict(preprocessor))
+        preprocessor.setdefault('type', DEFAULT_DATA_PREPROCESSOR)
+        arch['data_preprocessor'] = preprocessor
+    default_scope = cfg.get('default_scope', 'mmpretrain')
+    names = _mmkd_names()
+    out = dict(default_scope='mmpretrain', model=_plain(arch, default_scope, names))
+    for key in KEPT_KEYS:
+        if key in cfg:
+            value = cfg[key]
+            out[key] = _plain(value.to_dict() if hasattr(value, 'to_dict') else value,
+                              default_scope, names)
+    hooks = cfg.get('default_hooks')
+    if hooks:
+        out['default_hooks'] = {k: _plain(v.to_dict(), default_scope, names)
+                                for k, v in hooks.items() if isinstance(v, dict)}
+    return Config(out)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('src', help='distillation checkpoint (from tools/train.py)')
+    parser.add_argument('dst', help='output checkpoint of the student alone')
+    parser.add_argument('--prefix', default=PREFIX, help='key prefix of the student weights')
+    parser.add_argument('--config', help='the distillation config (to write --out-config)')
+    parser.add_argument('--out-config', help='write the student config here')
+    args = parser.parse_args(argv)
+    if bool(args.config) != bool(args.out_config):
+        parser.error('--config and --out-config go together')
+    out = extract_student(args.src, args.dst, args.prefix)
+    print(f'wrote {len(out["state_dict"])} student tensors to {args.dst}')
+    if args.config:
+        student_config(args.config).dump(args.out_config)
+        print(f'wrote the student config to {args.out_config}')
+
+
+def cli(argv=None):
+    run_cli(main, argv)
+
+
+if __name__ == '__main__':
+    cli()

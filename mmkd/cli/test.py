@@ -1,0 +1,80 @@
+"""Evaluate a checkpoint: ``tools/test.py CONFIG CHECKPOINT`` (or ``mmkd-test``).
+
+For a distillation config the student is evaluated, and the teacher is neither built nor loaded
+(its checkpoint need not exist), unless ``--evaluate-teacher`` asks for the teacher's metrics too.
+"""
+import argparse
+import os
+
+from mmengine.config import DictAction
+
+import mmkd  # noqa: F401  (safe checkpoint loading, registries, mmkd:: configs)
+from mmkd.utils.config_errors import KDConfigError
+from .common import load_config, run_cli
+from .train import build_runner, default_work_dir
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Evaluate a (distilled) model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the directory to save evaluation results')
+    parser.add_argument('--out', help='dump the raw predictions to this pickle file')
+    parser.add_argument(
+        '--evaluate-teacher', action='store_true',
+        help='also evaluate the teacher of a distillation config (needs its checkpoint); its '
+        'metrics are logged as teacher/...')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help='override config keys')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def distillation_algorithm(model_cfg) -> bool:
+    """Whether ``model_cfg`` builds one of mmkd's algorithms (which can skip the teacher)."""
+    from mmkd.models.algorithms import BaseAlgorithm
+    from mmkd.registry import MODELS
+    obj_type = model_cfg.get('type') if isinstance(model_cfg, dict) else None
+    if not isinstance(obj_type, str):
+        return isinstance(obj_type, type) and issubclass(obj_type, BaseAlgorithm)
+    cls = MODELS.get(obj_type)
+    return isinstance(cls, type) and issubclass(cls, BaseAlgorithm)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = load_config(args.config, args.cfg_options)
+    cfg.launcher = args.launcher
+    cfg.work_dir = default_work_dir(cfg, args.config, args.work_dir)
+    cfg.load_from = args.checkpoint
+    if not os.path.isfile(args.checkpoint):
+        raise KDConfigError(f'checkpoint {args.checkpoint!r} does not exist')
+    if distillation_algorithm(cfg.get('model')):
+        if args.evaluate_teacher:
+            cfg.test_cfg = dict(type='mmkd.DistillTestLoop', evaluate_teacher=True)
+        else:
+            cfg.model.student_only = True
+    elif args.evaluate_teacher:
+        raise KDConfigError('--evaluate-teacher needs a distillation config; '
+                            f'model.type={cfg.model.get("type")!r} has no teacher')
+    if args.out is not None:
+        if not args.out.endswith(('.pkl', '.pickle')):
+            raise SystemExit('--out must be a .pkl or .pickle file')
+        cfg.test_evaluator = list(cfg.test_evaluator) if isinstance(
+            cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
+        cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.out))
+    return build_runner(cfg).test()
+
+
+def cli(argv=None):
+    return run_cli(main, argv)
+
+
+if __name__ == '__main__':
+    cli()

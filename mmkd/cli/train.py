@@ -1,0 +1,122 @@
+"""Train with the MMEngine runner: ``tools/train.py CONFIG [options]`` (or ``mmkd-train``).
+
+Same flags and behaviour as mmpretrain's tools/train.py; multi-process training also works on
+machines without CUDA (gloo), e.g. ``torchrun --nproc_per_node=2 tools/train.py CFG --launcher pytorch``.
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+import mmkd  # noqa: F401  (safe checkpoint loading, registries, mmkd:: configs)
+from mmkd.utils import setup_cpu_distributed
+from mmkd.utils.scopes import with_model_scope
+from .common import load_config, quiet_runner_logger, run_cli
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train a model (distillation or not)')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from the given checkpoint, or without a value from the latest one in '
+        'the work dir')
+    parser.add_argument('--amp', action='store_true', help='mixed precision training (GPU)')
+    parser.add_argument('--no-validate', action='store_true', help='skip validation in training')
+    parser.add_argument('--auto-scale-lr', action='store_true', help='scale lr by batch size')
+    parser.add_argument(
+        '--no-pin-memory', action='store_true', help='do not pin memory in data loaders')
+    parser.add_argument(
+        '--no-persistent-workers', action='store_true',
+        help='do not keep data loader workers between epochs')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config keys, e.g. model.teacher_ckpt=path/to/teacher.pth')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def default_work_dir(cfg: Config, config_path: str, work_dir=None) -> str:
+    """``--work-dir``, else the config's ``work_dir``, else ``work_dirs/<config name>``."""
+    if work_dir is not None:
+        return work_dir
+    if cfg.get('work_dir', None) is not None:
+        return cfg.work_dir
+    return osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
+def merge_args(cfg: Config, args) -> Config:
+    """Apply the command-line flags to the config."""
+    cfg.work_dir = default_work_dir(cfg, args.config, args.work_dir)
+
+    if args.amp:
+        import torch
+        if not torch.cuda.is_available():
+            raise SystemExit('--amp needs a CUDA GPU (MMEngine\'s AmpOptimWrapper); none is '
+                             'available here.')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+
+    if args.auto_scale_lr:
+        cfg.auto_scale_lr.enable = True
+
+    def set_loader(loader_key, key, value):
+        loader = cfg.get(loader_key)
+        if loader is not None:
+            loader[key] = value
+
+    for split in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if args.no_pin_memory:
+            set_loader(split, 'pin_memory', False)
+        if args.no_persistent_workers:
+            set_loader(split, 'persistent_workers', False)
+
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    return cfg
+
+
+def build_runner(cfg: Config) -> Runner:
+    """The runner of ``cfg``, with mmkd's scope rule applied to the top-level model."""
+    if isinstance(cfg.get('model'), dict):
+        cfg.model = with_model_scope(cfg.model)
+    setup_cpu_distributed(cfg, cfg.get('launcher', 'none'))
+    runner = Runner.from_cfg(cfg)
+    quiet_runner_logger(runner)
+    return runner
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = merge_args(load_config(args.config), args)
+    build_runner(cfg).train()
+
+
+def cli(argv=None):
+    run_cli(main, argv)
+
+
+if __name__ == '__main__':
+    cli()
