@@ -1,14 +1,9 @@
 #!/usr/bin/env bash
-# Multi-process training on one or more nodes with torchrun (CUDA: nccl; CPU only: gloo).
-#   tools/dist_train.sh CONFIG NPROC [train.py options]
-CONFIG=$1
-NPROC=$2
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+# Multi-process training with torch's launcher (CUDA: nccl; CPU only: gloo, set up by train.py).
+USAGE="usage: tools/dist_train.sh CONFIG NPROC [train.py options]
 
-PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
-torchrun --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
-    --nproc_per_node="$NPROC" --master_port="$PORT" \
-    "$(dirname "$0")/train.py" "$CONFIG" --launcher pytorch "${@:3}"
+  Trains CONFIG on NPROC processes per node, e.g. tools/dist_train.sh cfg.py 2 --resume
+  Environment: NNODES, NODE_RANK, MASTER_ADDR (several nodes), PORT (default 29500),
+  PYTHON (default: the checkout's .venv, else python3)."
+if [ $# -lt 2 ] || ! [[ "$2" =~ ^[0-9]+$ ]]; then echo "$USAGE" >&2; exit 2; fi
+NPROC=$2 SCRIPT=train.py exec bash "$(dirname "$0")/dist_launch.sh" "$1" "${@:3}"
