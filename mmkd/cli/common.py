@@ -61,11 +61,14 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     except ImportError as e:
         if 'custom_imports' not in open(path, encoding='utf-8').read():
             raise
+        cause = e
+        while cause.__cause__ is not None or cause.__context__ is not None:
+            cause = cause.__cause__ or cause.__context__
         raise KDConfigError(
-            f'custom_imports in {path}: {e}. Python looked on sys.path and in the config\'s '
-            f'folder {folder}. Put the folder that holds your module on PYTHONPATH (e.g. '
-            '`PYTHONPATH=/path/to/my_code python tools/train.py ...`), install it as a package, '
-            'or place the module beside the config.') from e
+            f'custom_imports in {path}: {type(cause).__name__}: {cause}. Python looked on '
+            f'sys.path and in the config\'s folder {folder}. Put the folder that holds your '
+            'module on PYTHONPATH (e.g. `PYTHONPATH=/path/to/my_code python tools/train.py '
+            '...`), install it as a package, or place the module beside the config.') from e
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     return cfg
@@ -85,11 +88,12 @@ def run_cli(main: Callable[[Optional[Sequence[str]]], object],
     """Run a command; a config that cannot train what it says ends it with its message last.
 
     The traceback of such an error is printed only with ``MMKD_DEBUG=1`` in the environment;
-    every other exception propagates with its full traceback, as usual.
+    every other exception propagates with its full traceback, as usual. Returns None (the exit
+    status of a console script), whatever ``main`` returns.
     """
     quiet_known_warnings()
     try:
-        return main(argv)
+        main(argv)
     except KDConfigError as e:
         if os.environ.get(DEBUG_ENV):
             traceback.print_exc()

@@ -73,7 +73,7 @@ def main(argv=None):
 
 
 def cli(argv=None):
-    return run_cli(main, argv)
+    run_cli(main, argv)
 
 
 if __name__ == '__main__':

@@ -26,3 +26,16 @@ def test_validation_reports_the_student_and_optionally_the_teacher(tmp_path, tea
             total += len(labels)
         assert metrics['teacher/accuracy/top1'] == pytest.approx(100 * correct / total)
         assert model._predictor is None  # back to the student afterwards
+
+
+def test_test_loop_reports_the_teacher_on_request(tmp_path, teacher_ckpt):
+    cfg = digits_kd_config(tmp_path, teacher_ckpt, epochs=1)
+    cfg.test_cfg = dict(type='DistillTestLoop', evaluate_teacher=True)
+    cfg.val_cfg = dict(type='DistillValLoop', evaluate_teacher=True)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    metrics = runner.test()
+    assert {'accuracy/top1', 'teacher/accuracy/top1'} <= set(metrics)
+    # The test split is the validation split here: both loops report the same teacher.
+    assert metrics['teacher/accuracy/top1'] == pytest.approx(
+        runner.val_loop.run()['teacher/accuracy/top1'])

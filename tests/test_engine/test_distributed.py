@@ -1,10 +1,14 @@
-"""Two-process distillation on CPU (gloo) through tools/train.py --launcher pytorch."""
+"""Two-process distillation and evaluation on CPU (gloo) through tools/dist_train.sh and
+tools/dist_test.sh, as a user runs them."""
+import os
+import re
 import socket
+import subprocess
 import textwrap
 
 import torch
 
-from helpers import run_tool
+from helpers import PY, ROOT, run_tool
 from test_tools.test_train_test_extract import write_config
 
 
@@ -36,10 +40,11 @@ def test_two_process_cpu_training_keeps_ranks_in_sync(tmp_path, teacher_ckpt):
         train_cfg = dict(max_epochs=2, val_interval=2)
     ''')
     work = tmp_path / 'work'
-    out = run_tool(['-m', 'torch.distributed.run', '--nproc_per_node=2',
-                    f'--master_port={free_port()}', 'tools/train.py', cfg, '--launcher',
-                    'pytorch', '--work-dir', str(work)],
-                   env=dict(PYTHONPATH=str(tmp_path)))
+    # dump_hook.py lies beside the config: every process finds it without PYTHONPATH.
+    env = dict(PYTHON=PY, PORT=str(free_port()))
+    out = subprocess.run(['bash', 'tools/dist_train.sh', cfg, '2', '--work-dir', str(work)],
+                         cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS='1', **env),
+                         capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-4000:])
     r0, r1 = (torch.load(work / f'rank{r}.pth', weights_only=True) for r in (0, 1))
     assert r0['world_size'] == r1['world_size'] == 2 and r0['wrapped']
@@ -47,3 +52,19 @@ def test_two_process_cpu_training_keeps_ranks_in_sync(tmp_path, teacher_ckpt):
     for k in r0['state']:
         torch.testing.assert_close(r0['state'][k], r1['state'][k], msg=k)
     assert (work / 'epoch_2.pth').is_file()
+
+    # Both processes evaluate their share of the test set; the metric is over all of it.
+    env['PORT'] = str(free_port())
+    out = subprocess.run(['bash', 'tools/dist_test.sh', cfg, str(work / 'epoch_2.pth'), '2',
+                          '--work-dir', str(tmp_path / 'test')],
+                         cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS='1', **env),
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-4000:])
+    single = run_tool(['tools/test.py', cfg, str(work / 'epoch_2.pth'), '--work-dir',
+                       str(tmp_path / 'test1')])
+    assert single.returncode == 0, single.stderr[-3000:]
+    assert top1(out.stdout + out.stderr) == top1(single.stdout + single.stderr)
+
+
+def top1(log):
+    return re.findall(r'Epoch\(test\).*accuracy/top1: ([0-9.]+)', log)[-1]

@@ -144,3 +144,14 @@ def test_training_lowers_the_loss(ckpts):
     for _ in range(30):
         last = model.train_step(data, optim)['loss'].item()
     assert last < 0.8 * first
+
+
+def test_student_only_builds_no_teacher(ckpts, tmp_path):
+    trained = build(ckpts, selection='random')
+    trained.selection_step += 3
+    gone = {name: (cfg, str(tmp_path / f'{name}_gone.pth')) for name, (cfg, _) in ckpts.items()}
+    model = build(gone, selection='random', student_only=True)
+    assert len(model.teachers) == 0
+    result = model.load_state_dict(trained.state_dict(), strict=True)
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert int(model.selection_step) == 3

@@ -144,3 +144,39 @@ def test_connector_with_wrong_input_channels_names_the_connector(teacher_ckpt):
     model = build_kd(teacher_ckpt, distiller=cfg)
     with pytest.raises(KDConfigError, match=r"loss_hint\.preds_S: connector 'hint' failed on the record of shape \(2, 16, 4, 4\)"):
         model(**model.data_preprocessor(digits_batch(2), training=True), mode='loss')
+
+
+@pytest.mark.parametrize('teacher_trainable', [False, True])
+def test_student_only_builds_no_teacher_and_loads_a_training_checkpoint(teacher_ckpt, tmp_path,
+                                                                        teacher_trainable):
+    trained = build_kd(teacher_ckpt, distiller=FEATURE_HINT_WITH_CONNECTOR,
+                       teacher_trainable=teacher_trainable)
+    torch.nn.init.constant_(trained.distiller.connectors.proj.conv_module.conv.weight, 0.5)
+    state = trained.state_dict()
+    assert any(k.startswith('teacher.') for k in state) == teacher_trainable
+    # No teacher file on disk is needed: the teacher is neither built nor loaded.
+    model = build_kd(str(tmp_path / 'gone.pth'), distiller=FEATURE_HINT_WITH_CONNECTOR,
+                     teacher_trainable=teacher_trainable, student_only=True)
+    assert model.teacher is None
+    assert not any(k.startswith('teacher.') for k in model.state_dict())
+    result = model.load_state_dict(state, strict=True)  # teacher.* entries are dropped
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    torch.testing.assert_close(model.distiller.connectors.proj.conv_module.conv.weight,
+                               trained.distiller.connectors.proj.conv_module.conv.weight)
+    data = model.data_preprocessor(digits_batch(4), training=False)
+    model.eval()
+    trained.eval()
+    torch.testing.assert_close(model(data['inputs'], mode='tensor'),
+                               trained(data['inputs'], mode='tensor'))
+    model.train()  # no teacher to switch
+    with pytest.raises(RuntimeError, match='student_only=True'):
+        model(**model.data_preprocessor(digits_batch(4), training=True), mode='loss')
+
+
+FEATURE_HINT_WITH_CONNECTOR = dict(
+    FEATURE_HINT,
+    connectors=dict(proj=dict(type='ConvModuleConnector', in_channel=16, out_channel=32,
+                              kernel_size=1)),
+    loss_forward_mappings=dict(loss_hint=dict(
+        preds_S=dict(recorder='feat', from_student=True, connector='proj'),
+        preds_T=dict(recorder='feat', from_student=False))))

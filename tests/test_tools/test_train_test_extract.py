@@ -120,10 +120,20 @@ custom_imports = dict(imports=['my_kd_ext'], allow_failed_imports=False)
             loss_forward_mappings=dict(loss_mine=dict(
                 preds_S=dict(recorder='logits', from_student=True, connector='proj'),
                 preds_T=dict(recorder='logits', from_student=False))))''')
-    out = run_tool(['tools/train.py', cfg, '--work-dir', str(tmp_path / 'work')],
-                   env=dict(PYTHONPATH=str(tmp_path)))
+    # The module lies beside the config: found without PYTHONPATH.
+    out = run_tool(['tools/train.py', cfg, '--work-dir', str(tmp_path / 'work')])
     assert out.returncode == 0, out.stderr[-3000:]
     assert 'distill.loss_mine' in out.stdout + out.stderr
+
+
+def test_a_custom_module_that_cannot_be_found_is_named_with_the_fix(tmp_path, teacher_ckpt):
+    cfg = write_config(tmp_path, teacher_ckpt, body="""
+custom_imports = dict(imports=['not_my_kd_ext'], allow_failed_imports=False)
+""")
+    out = run_tool(['tools/train.py', cfg, '--work-dir', str(tmp_path / 'work')])
+    assert out.returncode == 2
+    last = out.stderr.strip().splitlines()[-2]
+    assert 'custom_imports' in last and 'not_my_kd_ext' in last and 'PYTHONPATH' in last
 
 
 def test_bad_config_fails_before_training_with_a_useful_message(tmp_path, teacher_ckpt):
@@ -131,7 +141,40 @@ def test_bad_config_fails_before_training_with_a_useful_message(tmp_path, teache
         tmp_path, teacher_ckpt,
         model_extra="distiller=dict(distill_losses=dict(loss_kd=dict(type='KLDiv')))")
     out = run_tool(['tools/train.py', cfg, '--work-dir', str(tmp_path / 'work')])
-    assert out.returncode != 0
-    assert "model.distiller.distill_losses.loss_kd.type='KLDiv'" in out.stderr
-    assert 'KLDivergence' in out.stderr
+    assert out.returncode == 2
+    # The message is the last thing printed, on its own, without a traceback ...
+    lines = out.stderr.strip().splitlines()
+    assert lines[-2] == ("mmkd: config error: model.distiller.distill_losses.loss_kd.type='KLDiv' "
+                         "is not registered in mmkd. Did you mean 'KLDivergence'?")
+    assert 'MMKD_DEBUG=1' in lines[-1]
+    assert 'Traceback' not in out.stderr and 'class `' not in out.stderr
     assert not (tmp_path / 'work' / 'epoch_1.pth').exists()
+    # ... which is there for those who ask.
+    out = run_tool(['tools/train.py', cfg, '--work-dir', str(tmp_path / 'work')],
+                   env=dict(MMKD_DEBUG='1'))
+    assert out.returncode == 2 and 'Traceback' in out.stderr
+    assert out.stderr.strip().splitlines()[-2].startswith('mmkd: config error: model.distiller')
+
+
+def test_known_harmless_stack_warnings_are_not_printed(tmp_path, teacher_ckpt):
+    out = run_tool(['tools/train.py', write_config(tmp_path, teacher_ckpt), '--work-dir',
+                    str(tmp_path / 'work')])
+    assert out.returncode == 0, out.stderr[-3000:]
+    log = out.stdout + out.stderr
+    for noise in ('MultiScaleDeformableAttention', 'FileClient', 'HardDiskBackend',
+                  'pkg_resources is deprecated'):
+        assert noise not in log, noise
+
+
+def test_print_config_shows_the_resolved_models(tmp_path):
+    cfg = osp.join(ROOT, 'configs/kd/kd_resnet32x4_resnet8x4_cifar100.py')
+    out = run_tool(['tools/misc/print_config.py', cfg])
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "cfg_path='mmkd::_base_/models/cifar/resnet8x4.py'" in out.stdout
+    out = run_tool(['tools/misc/print_config.py', cfg, '--expand-models', '--cfg-options',
+                    'model.distiller.distill_losses.loss_kd.tau=2.0'])
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert 'cfg_path' not in out.stdout and "type='mmkd.CifarResNet'" in out.stdout
+    assert 'tau=2.0' in out.stdout
+    out = run_tool(['tools/misc/print_config.py', str(tmp_path / 'nope.py')])
+    assert out.returncode == 2 and 'does not exist' in out.stderr

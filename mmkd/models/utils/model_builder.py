@@ -1,5 +1,7 @@
 """Build a model from a config dict, a ``cfg_path='pkg::file.py'`` reference, or a module."""
 import copy
+import os
+import os.path as osp
 from typing import Optional, Union
 
 import torch.nn as nn
@@ -20,6 +22,10 @@ DEFAULT_DATA_PREPROCESSOR = 'mmpretrain.ClsDataPreprocessor'
 def _load_packaged_config(cfg_path: str) -> Config:
     if cfg_path.startswith('mmkd::'):
         return Config.fromfile(resolve_mmkd_config(cfg_path))
+    if '::' not in cfg_path:  # a config file of the user's own
+        if not osp.isfile(osp.expanduser(cfg_path)):
+            raise FileNotFoundError(f'no such file (from {os.getcwd()})')
+        return Config.fromfile(osp.expanduser(cfg_path))
     from mmengine.hub import get_config
     return get_config(cfg_path)
 
@@ -38,13 +44,18 @@ def _from_cfg_path(cfg: dict, key: str) -> dict:
         raise KDConfigError(
             f'{key}.cfg_path={cfg_path!r} could not be loaded ({e}). It must look like '
             "'mmkd::_base_/models/cifar/resnet8x4.py' or "
-            "'mmpretrain::resnet/resnet18_8xb16_cifar10.py'.") from e
+            "'mmpretrain::resnet/resnet18_8xb16_cifar10.py' or be the path of a config file.") from e
+    if not isinstance(base.get('model'), dict):
+        raise KDConfigError(f'{key}.cfg_path={cfg_path!r} has no `model` dict to build')
     model_cfg = copy.deepcopy(base.model)
     if 'data_preprocessor' in base and 'data_preprocessor' not in model_cfg:
         model_cfg.data_preprocessor = copy.deepcopy(base.data_preprocessor)
     model_cfg = Config._merge_a_into_b(ConfigDict(cfg), model_cfg)
-    package = cfg_path.split('::', 1)[0]
-    model_cfg.setdefault('_scope_', package)
+    if '::' in cfg_path:
+        # The package's own unprefixed types (its configs' default scope).
+        model_cfg.setdefault('_scope_', cfg_path.split('::', 1)[0])
+    elif model_scope(model_cfg) is None and base.get('default_scope'):
+        model_cfg['_scope_'] = base.default_scope
     return model_cfg
 
 
@@ -53,8 +64,10 @@ def build_model(cfg: Union[dict, nn.Module], key: str) -> nn.Module:
 
     Args:
         cfg: an ``nn.Module`` (returned as is), a registry config dict, or
-            ``dict(cfg_path='mmpretrain::path/to/config.py', **overrides)``, where the overrides
+            ``dict(cfg_path='mmpretrain::path/to/config.py', **overrides)`` (also
+            ``'mmkd::...'`` or the path of a config file of one's own), where the overrides
             are merged into that config's ``model`` (e.g. ``head=dict(num_classes=10)``).
+            The scope it builds in follows :mod:`mmkd.utils.scopes`.
         key: the config key, used in error messages (e.g. ``'model.teacher'``).
     """
     if isinstance(cfg, nn.Module):
