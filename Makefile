@@ -25,7 +25,7 @@ $(STAMP): setup.py requirements/runtime.txt requirements/mminstall.txt
 	$(PIP) install -q --no-build-isolation --no-deps -e .
 	# Some dependencies pull a newer setuptools; mmengine needs pkg_resources (setuptools<81).
 	$(PIP) install -q "setuptools<81"
-	$(PY) -c "import mmkd, mmkd.models, mmpretrain, pkg_resources"
+	$(PY) -W ignore -c "import mmkd, mmkd.models, mmpretrain, pkg_resources"
 	touch $(STAMP)
 
 $(TEST_STAMP): $(STAMP) requirements/tests.txt

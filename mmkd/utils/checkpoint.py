@@ -115,4 +115,10 @@ def register_safe_checkpoint_loader() -> None:
     Every MMEngine path that reads a local checkpoint (``load_checkpoint``, ``Runner.resume``,
     ``Runner.load_checkpoint``, ``init_model``) goes through this scheme.
     """
-    CheckpointLoader.register_scheme(prefixes='', loader=load_checkpoint_file, force=True)
+    CheckpointLoader.register_scheme(prefixes='', loader=load_from_weights_only, force=True)
+
+
+def load_from_weights_only(filename: str, map_location=None) -> dict:
+    """:func:`load_checkpoint_file` under the name MMEngine prints: it logs
+    ``Loads checkpoint by <name[10:]> backend``, i.e. "by weights_only backend"."""
+    return load_checkpoint_file(filename, map_location)
