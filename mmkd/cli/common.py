@@ -43,6 +43,23 @@ def quiet_runner_logger(runner) -> None:
         runner.logger.addFilter(_KnownNoise())
 
 
+def add_run_arguments(parser, cfg_options_help: str = 'override config keys') -> None:
+    """The flags every runner command takes: ``--cfg-options``, ``--launcher``, ``--local-rank``."""
+    from mmengine.config import DictAction
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help=cfg_options_help)
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_run_arguments(parser, argv=None):
+    """Parse, and export ``LOCAL_RANK`` for launchers that pass ``--local-rank`` instead."""
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """Read a config as MMEngine does, plus:
 

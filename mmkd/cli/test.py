@@ -6,11 +6,9 @@ For a distillation config the student is evaluated, and the teacher is neither b
 import argparse
 import os
 
-from mmengine.config import DictAction
-
 import mmkd  # noqa: F401  (safe checkpoint loading, registries, mmkd:: configs)
 from mmkd.utils.config_errors import KDConfigError
-from .common import load_config, run_cli
+from .common import add_run_arguments, load_config, parse_run_arguments, run_cli
 from .train import build_runner, default_work_dir
 
 
@@ -24,16 +22,8 @@ def parse_args(argv=None):
         '--evaluate-teacher', action='store_true',
         help='also evaluate the teacher of a distillation config (needs its checkpoint); its '
         'metrics are logged as teacher/...')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, help='override config keys')
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_run_arguments(parser)
+    return parse_run_arguments(parser, argv)
 
 
 def distillation_algorithm(model_cfg) -> bool:

@@ -4,16 +4,16 @@ Same flags and behaviour as mmpretrain's tools/train.py; multi-process training 
 machines without CUDA (gloo), e.g. ``torchrun --nproc_per_node=2 tools/train.py CFG --launcher pytorch``.
 """
 import argparse
-import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmkd  # noqa: F401  (safe checkpoint loading, registries, mmkd:: configs)
 from mmkd.utils import setup_cpu_distributed
 from mmkd.utils.scopes import with_model_scope
-from .common import load_config, quiet_runner_logger, run_cli
+from .common import (add_run_arguments, load_config, parse_run_arguments,
+                     quiet_runner_logger, run_cli)
 
 
 def parse_args(argv=None):
@@ -32,17 +32,9 @@ def parse_args(argv=None):
     parser.add_argument(
         '--no-persistent-workers', action='store_true',
         help='do not keep data loader workers between epochs')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config keys, e.g. model.teacher_ckpt=path/to/teacher.pth')
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_run_arguments(
+        parser, 'override config keys, e.g. model.teacher_ckpt=path/to/teacher.pth')
+    return parse_run_arguments(parser, argv)
 
 
 def default_work_dir(cfg: Config, config_path: str, work_dir=None) -> str:

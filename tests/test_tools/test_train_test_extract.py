@@ -178,3 +178,14 @@ def test_print_config_shows_the_resolved_models(tmp_path):
     assert 'tau=2.0' in out.stdout
     out = run_tool(['tools/misc/print_config.py', str(tmp_path / 'nope.py')])
     assert out.returncode == 2 and 'does not exist' in out.stderr
+
+
+def test_launch_scripts_explain_themselves():
+    import subprocess
+    for script, args in (('tools/dist_train.sh', []), ('tools/dist_test.sh', ['cfg.py', 'x'])):
+        out = subprocess.run(['bash', script, *args], cwd=ROOT, capture_output=True, text=True)
+        assert out.returncode == 2 and out.stderr.startswith(f'usage: {script} CONFIG')
+    out = subprocess.run(['bash', 'tools/dist_train.sh', 'cfg.py', '2'], cwd=ROOT,
+                         capture_output=True, text=True,
+                         env=dict(PATH='/usr/bin:/bin', PYTHON='/bin/false'))
+    assert out.returncode == 2 and 'cannot import torch and mmkd' in out.stderr

@@ -98,3 +98,12 @@ def test_cfg_path_may_name_a_config_file_of_ones_own(tmp_path):
     from mmkd.utils import KDConfigError
     with pytest.raises(KDConfigError, match=r'model\.teacher\.cfg_path=.*no such file'):
         build_model(dict(cfg_path=str(tmp_path / 'nope.py')), 'model.teacher')
+
+
+def test_mmkd_hooks_and_loops_build_from_an_mmpretrain_scoped_file():
+    from mmengine.registry import HOOKS, LOOPS
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        hook = HOOKS.build(dict(type='mmkd.LossWeightScheduleHook', schedules=dict(
+            loss_kd=dict(type='LinearWarmupWeight', warmup=2))))
+        assert LOOPS.get('mmkd.DistillTestLoop') is not None
+    assert hook.schedules["loss_kd"](0) == 0.5
