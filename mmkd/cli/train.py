@@ -90,12 +90,30 @@ def merge_args(cfg: Config, args) -> Config:
     return cfg
 
 
+class _EnvAfterModelRunner(Runner):
+    """MMEngine's runner, logging the environment and the config (some 250 lines) once the model
+    is built rather than just before: a config the model cannot be built from then ends the
+    run with its error alone."""
+
+    def _log_env(self, env_cfg: dict) -> None:
+        self._deferred_env_cfg = env_cfg
+
+    def build_model(self, model):
+        built = super().build_model(model)
+        env_cfg = self.__dict__.pop('_deferred_env_cfg', None)
+        if env_cfg is not None:
+            super()._log_env(env_cfg)
+        return built
+
+
 def build_runner(cfg: Config) -> Runner:
-    """The runner of ``cfg``, with mmkd's scope rule applied to the top-level model."""
+    """The runner of ``cfg``, with mmkd's scope rule applied to the top-level model (and, unless
+    the config names its own ``runner_type``, the environment logged after the model)."""
     if isinstance(cfg.get('model'), dict):
         cfg.model = with_model_scope(cfg.model)
     setup_cpu_distributed(cfg, cfg.get('launcher', 'none'))
-    runner = Runner.from_cfg(cfg)
+    runner_cls = Runner if 'runner_type' in cfg else _EnvAfterModelRunner
+    runner = runner_cls.from_cfg(cfg)
     quiet_runner_logger(runner)
     return runner
 

@@ -148,6 +148,8 @@ def test_bad_config_fails_before_training_with_a_useful_message(tmp_path, teache
                          "is not registered in mmkd. Did you mean 'KLDivergence'?")
     assert 'MMKD_DEBUG=1' in lines[-1]
     assert 'Traceback' not in out.stderr and 'class `' not in out.stderr
+    # Nothing of the environment or config dump before it (the runner logs them after the model).
+    assert len((out.stdout + out.stderr).strip().splitlines()) < 10, out.stdout + out.stderr
     assert not (tmp_path / 'work' / 'epoch_1.pth').exists()
     # ... which is there for those who ask.
     out = run_tool(['tools/train.py', cfg, '--work-dir', str(tmp_path / 'work')],
