@@ -26,4 +26,8 @@ randomness = dict(seed=0, deterministic=False)
 # Multi-process training: average BatchNorm statistics over the ranks after every epoch, so
 # every rank validates, and rank 0 saves, the same model (MMEngine's DDP wrapper does not
 # broadcast buffers). Does nothing in a single process.
-custom_hooks = [dict(type='SyncBuffersHook')]
+custom_hooks = [dict(type='SyncBuffersHook'), dict(type='RandomStateHook')]
+# RandomStateHook: every rank's random states go into checkpoints and come back on resume, so a
+# killed and resumed run ends with the weights of an uninterrupted one. mmkd's commands add it to
+# configs whose custom_hooks lack it. CheckpointHook above is mmkd's (this file's scope is mmkd):
+# atomic writes, old checkpoints deleted only after the new one is complete.

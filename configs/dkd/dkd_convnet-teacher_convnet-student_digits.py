@@ -10,6 +10,7 @@ model = dict(
 # DKD's warm-up: min(epoch / 5, 1) on the distillation loss (mdistiller: 20 of 240 epochs).
 custom_hooks = [
     dict(type='SyncBuffersHook'),
+    dict(type='RandomStateHook'),
     dict(type='LossWeightScheduleHook',
          schedules=dict(loss_dkd=dict(type='LinearWarmupWeight', warmup=5))),
 ]

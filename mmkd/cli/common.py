@@ -11,6 +11,7 @@ from typing import Callable, Optional, Sequence
 
 from mmengine.config import Config
 
+from mmkd.utils.checkpoint import CheckpointFileError, UnsafeCheckpointError
 from mmkd.utils.config_errors import KDConfigError
 
 DEBUG_ENV = 'MMKD_DEBUG'
@@ -102,7 +103,8 @@ def _message(e: BaseException) -> str:
 
 def run_cli(main: Callable[[Optional[Sequence[str]]], object],
             argv: Optional[Sequence[str]] = None):
-    """Run a command; a config that cannot train what it says ends it with its message last.
+    """Run a command; a config that cannot train what it says, or a checkpoint that cannot be
+    used, ends it with its message last.
 
     The traceback of such an error is printed only with ``MMKD_DEBUG=1`` in the environment;
     every other exception propagates with its full traceback, as usual. Returns None (the exit
@@ -111,10 +113,11 @@ def run_cli(main: Callable[[Optional[Sequence[str]]], object],
     quiet_known_warnings()
     try:
         main(argv)
-    except KDConfigError as e:
+    except (KDConfigError, CheckpointFileError, UnsafeCheckpointError) as e:
         if os.environ.get(DEBUG_ENV):
             traceback.print_exc()
         sys.stderr.flush()
-        print(f'\nmmkd: config error: {_message(e)}\n'
+        kind = 'config' if isinstance(e, KDConfigError) else 'checkpoint'
+        print(f'\nmmkd: {kind} error: {_message(e)}\n'
               f'(set {DEBUG_ENV}=1 for the traceback)', file=sys.stderr)
         raise SystemExit(2)

@@ -10,7 +10,8 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmkd  # noqa: F401  (safe checkpoint loading, registries, mmkd:: configs)
-from mmkd.utils import setup_cpu_distributed
+from mmkd.engine.hooks import CheckpointHook
+from mmkd.utils import check_resumable, find_resumable_checkpoint, setup_cpu_distributed
 from mmkd.utils.scopes import with_model_scope
 from .common import (add_run_arguments, load_config, parse_run_arguments,
                      quiet_runner_logger, run_cli)
@@ -106,11 +107,44 @@ class _EnvAfterModelRunner(Runner):
         return built
 
 
+def resolve_resume(cfg: Config) -> None:
+    """Check the checkpoint a resume will use, before the runner reads it.
+
+    ``--resume`` alone: the newest intact checkpoint of the work dir (a damaged newer one is
+    passed over with a warning naming both); none at all starts afresh, as in MMEngine.
+    ``--resume PATH``: PATH must be intact, else a clear error naming it and the fault.
+    """
+    if not cfg.get('resume'):
+        return
+    if cfg.get('load_from'):
+        check_resumable(cfg.load_from)
+        return
+    path = find_resumable_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else None
+    if path is not None:
+        cfg.load_from = path
+
+
+def with_safe_checkpoints(cfg: Config) -> Config:
+    """Kill-safe checkpoints and restorable random states for every run of mmkd's commands:
+    MMEngine's ``CheckpointHook`` becomes mmkd's (atomic writes, old files deleted after the new
+    one is complete) and ``RandomStateHook`` is added when the config lacks it."""
+    checkpoint = (cfg.get('default_hooks') or {}).get('checkpoint')
+    if isinstance(checkpoint, dict) and checkpoint.get('type') in ('CheckpointHook',
+                                                                   CheckpointHook):
+        checkpoint['type'] = 'mmkd.CheckpointHook'
+    hooks = list(cfg.get('custom_hooks') or [])
+    if not any(str(h.get('type', '')).endswith('RandomStateHook') for h in hooks):
+        hooks.append(dict(type='mmkd.RandomStateHook'))
+    cfg.custom_hooks = hooks
+    return cfg
+
+
 def build_runner(cfg: Config) -> Runner:
     """The runner of ``cfg``, with mmkd's scope rule applied to the top-level model (and, unless
     the config names its own ``runner_type``, the environment logged after the model)."""
     if isinstance(cfg.get('model'), dict):
         cfg.model = with_model_scope(cfg.model)
+    with_safe_checkpoints(cfg)
     setup_cpu_distributed(cfg, cfg.get('launcher', 'none'))
     runner_cls = Runner if 'runner_type' in cfg else _EnvAfterModelRunner
     runner = runner_cls.from_cfg(cfg)
@@ -121,6 +155,7 @@ def build_runner(cfg: Config) -> Runner:
 def main(argv=None):
     args = parse_args(argv)
     cfg = merge_args(load_config(args.config), args)
+    resolve_resume(cfg)
     build_runner(cfg).train()
 
 

@@ -1,12 +1,16 @@
-from .checkpoint import (UnsafeCheckpointError, allow_checkpoint_types,
+from .checkpoint import (CheckpointFileError, DamagedCheckpointError, NotACheckpointError,
+                         UnsafeCheckpointError, allow_checkpoint_types,
                          checkpoint_safe_globals, load_checkpoint_file,
                          register_safe_checkpoint_loader)
 from .config_errors import KDConfigError, suggest
 from .dist_utils import setup_cpu_distributed
+from .resume import check_resumable, find_resumable_checkpoint
 from .run_config import scripted_run_config
 
 __all__ = [
-    'KDConfigError', 'suggest', 'UnsafeCheckpointError', 'allow_checkpoint_types',
+    'KDConfigError', 'suggest', 'UnsafeCheckpointError', 'CheckpointFileError',
+    'DamagedCheckpointError', 'NotACheckpointError', 'check_resumable',
+    'find_resumable_checkpoint', 'allow_checkpoint_types',
     'checkpoint_safe_globals', 'load_checkpoint_file', 'register_safe_checkpoint_loader',
     'setup_cpu_distributed', 'scripted_run_config'
 ]

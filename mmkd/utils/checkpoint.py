@@ -21,6 +21,23 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint holds a Python object that is not in the allow-list."""
 
 
+class CheckpointFileError(ValueError):
+    """A checkpoint file cannot be used; the message names the file and the fault."""
+
+
+class DamagedCheckpointError(CheckpointFileError):
+    """The file is a checkpoint whose bytes are incomplete or corrupt (a cut-short write)."""
+
+
+class NotACheckpointError(CheckpointFileError):
+    """The file is not a torch checkpoint at all."""
+
+
+# torch.save writes a zip archive; files of torch < 1.6 (and RepDistiller's) are plain pickles.
+_ZIP_MAGIC = b'PK\x03\x04'
+_PICKLE_MAGIC = b'\x80'
+
+
 # Extra types users allowed through ``allow_checkpoint_types``.
 _USER_TYPES: List[object] = []
 
@@ -80,6 +97,12 @@ def load_checkpoint_file(filename: str, map_location=None) -> dict:
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint file {filename!r} does not exist')
+    with open(filename, 'rb') as f:
+        head = f.read(4)
+    if not head.startswith((_ZIP_MAGIC, _PICKLE_MAGIC)):
+        raise NotACheckpointError(
+            f'{filename!r} is not a checkpoint: it is neither a torch.save archive nor a '
+            f'pickle ({osp.getsize(filename)} bytes starting with {head!r}).')
     if not hasattr(torch.serialization, 'safe_globals'):  # torch < 2.5
         if hasattr(torch.serialization, 'add_safe_globals'):
             torch.serialization.add_safe_globals(checkpoint_safe_globals())
@@ -91,7 +114,17 @@ def load_checkpoint_file(filename: str, map_location=None) -> dict:
 def _load(filename: str, map_location) -> dict:
     try:
         return torch.load(filename, map_location=map_location, weights_only=True)
+    except (RuntimeError, OSError, EOFError) as e:
+        # What torch raises for a truncated or corrupt archive: "PytorchStreamReader failed
+        # reading zip archive", "[Errno 22] Invalid argument", "Ran out of input", ...
+        raise DamagedCheckpointError(
+            f'checkpoint {filename!r} is damaged or incomplete ({osp.getsize(filename)} bytes), '
+            'as after a crash or a full disk during its write; torch said: '
+            f'{str(e).splitlines()[0] if str(e) else type(e).__name__}') from e
     except pickle.UnpicklingError as e:
+        if 'WeightsUnpickler' not in str(e) and 'weights_only' not in str(e).lower():
+            raise DamagedCheckpointError(
+                f'checkpoint {filename!r} is damaged: its data cannot be read ({e})') from e
         raise UnsafeCheckpointError(
             f'Refused to load {filename!r}: it holds a Python object that is not plain '
             'checkpoint data, and mmkd loads checkpoints weights-only. If the file comes '
@@ -122,3 +155,31 @@ def load_from_weights_only(filename: str, map_location=None) -> dict:
     """:func:`load_checkpoint_file` under the name MMEngine prints: it logs
     ``Loads checkpoint by <name[10:]> backend``, i.e. "by weights_only backend"."""
     return load_checkpoint_file(filename, map_location)
+
+
+def atomic_write(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that ``path`` is always the old file or the whole new one:
+    a temporary file in the same folder, flushed and synced, then renamed over ``path``."""
+    import os
+    import tempfile
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.', suffix='.tmp', dir=folder)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+    try:  # make the rename itself durable
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:  # pragma: no cover - some file systems do not sync folders
+        pass

@@ -52,3 +52,80 @@ def test_interrupted_training_resumes_to_the_same_weights(tmp_path, teacher_ckpt
     # the resumed run logged from epoch 3 on, with the optimizer's momentum restored
     ckpt = load_checkpoint_file(osp.join(tmp_path / 'cut', 'epoch_4.pth'))
     assert ckpt['meta']['epoch'] == 4 and ckpt['optimizer']['state']
+
+
+CONNECTOR_HINT = dict(
+    type='ConfigurableDistiller',
+    student_recorders=dict(feat=dict(type='ModuleOutputs', source='backbone.stages.1')),
+    teacher_recorders=dict(feat=dict(type='ModuleOutputs', source='backbone.stages.1')),
+    connectors=dict(proj=dict(type='ConvModuleConnector', in_channel=16, out_channel=32,
+                              kernel_size=1, norm_cfg=dict(type='BN'))),
+    distill_losses=dict(loss_hint=dict(type='L2Loss')),
+    loss_forward_mappings=dict(loss_hint=dict(
+        preds_S=dict(recorder='feat', from_student=True, connector='proj'),
+        preds_T=dict(recorder='feat', from_student=False))))
+
+
+def multi_teacher(cfg, teacher_ckpt):
+    from helpers import LOGITS_KD, STUDENT, TEACHER, build_classifier
+    logits = LOGITS_KD['student_recorders']
+    # A second, different teacher, so that which one is drawn changes the weights.
+    other = osp.join(osp.dirname(cfg.work_dir), 'other_teacher.pth')
+    if not osp.isfile(other):
+        torch.manual_seed(7)
+        torch.save({'state_dict': build_classifier(TEACHER).state_dict()}, other)
+    cfg.model = dict(
+        type='MultiTeacherDistill', architecture=STUDENT, teacher_selection='random',
+        teachers=dict(t1=dict(model=TEACHER, ckpt=teacher_ckpt),
+                      t2=dict(model=TEACHER, ckpt=other)),
+        data_preprocessor=cfg.model.data_preprocessor,
+        distiller=dict(
+            type='MultiTeacherDistiller', student_recorders=logits,
+            teacher_recorders=dict(t1=logits, t2=logits),
+            distill_losses=dict(loss_kd=dict(type='MultiTeacherKLDivergence', tau=4)),
+            loss_forward_mappings=dict(loss_kd=dict(
+                preds_S=dict(recorder='logits', from_student=True),
+                preds_T=dict(recorder='logits', from_student=False, teacher='all')))))
+
+
+def with_schedule(cfg, teacher_ckpt):
+    cfg.custom_hooks = list(cfg.custom_hooks) + [dict(
+        type='LossWeightScheduleHook',
+        schedules=dict(loss_kd=dict(type='LinearWarmupWeight', warmup=3)))]
+
+
+def with_connector(cfg, teacher_ckpt):
+    from helpers import kd_model_cfg
+    cfg.model = kd_model_cfg(teacher_ckpt, CONNECTOR_HINT)
+
+
+@pytest.mark.parametrize('state', [with_connector, with_schedule, multi_teacher],
+                         ids=['connector', 'loss-weight schedule', 'multi-teacher draw counter'])
+def test_distiller_state_survives_an_interruption(tmp_path, teacher_ckpt, state):
+    """What the distiller and the algorithm keep between steps is restored on resume: the run
+    ends with exactly the weights (connectors, draw counter) of an uninterrupted one."""
+    def config(work):
+        cfg = digits_kd_config(tmp_path / work, teacher_ckpt, epochs=4)
+        cfg.train_dataloader.dataset.pipeline = [dict(type='mmpretrain.RandomCrop', crop_size=8,
+                                                      padding=1),
+                                                 dict(type='mmpretrain.PackInputs')]
+        state(cfg, teacher_ckpt)
+        return cfg
+
+    Runner.from_cfg(config('full')).train()
+    runner = Runner.from_cfg(config('cut'))
+    runner.register_hook(_Crash(at=2))
+    with pytest.raises(KeyboardInterrupt):
+        runner.train()
+    resumed = config('cut')
+    resumed.resume = True
+    runner = Runner.from_cfg(resumed)
+    runner.train()
+    expected, got = final_state(tmp_path / 'full'), final_state(tmp_path / 'cut')
+    assert set(expected) == set(got)
+    for k in expected:
+        assert torch.equal(got[k], expected[k]), k
+    if state is multi_teacher:
+        assert int(got['selection_step']) == 4 * 4  # 4 epochs of 4 steps, one draw each
+    if state is with_connector:
+        assert any(k.startswith('distiller.connectors.proj.') for k in got)

@@ -8,6 +8,7 @@ distiller = dict(
     loss_forward_mappings=dict(loss_dkd={{_base_.logits_mapping}}))
 dkd_warmup_hooks = [
     dict(type='SyncBuffersHook'),
+    dict(type='RandomStateHook'),
     dict(type='LossWeightScheduleHook',
          schedules=dict(loss_dkd=dict(type='LinearWarmupWeight', warmup=20))),
 ]

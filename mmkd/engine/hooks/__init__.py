@@ -1,3 +1,5 @@
+from .checkpoint_hook import AtomicLocalBackend, CheckpointHook
 from .loss_weight_schedule_hook import LossWeightScheduleHook
+from .random_state_hook import RandomStateHook
 
-__all__ = ['LossWeightScheduleHook']
+__all__ = ['AtomicLocalBackend', 'CheckpointHook', 'LossWeightScheduleHook', 'RandomStateHook']

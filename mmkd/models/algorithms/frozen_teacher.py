@@ -4,6 +4,7 @@ import os.path as osp
 import torch.nn as nn
 from mmengine.runner.checkpoint import load_checkpoint
 
+from mmkd.utils.checkpoint import CheckpointFileError
 from mmkd.utils.config_errors import KDConfigError
 
 
@@ -16,6 +17,8 @@ def load_teacher_checkpoint(teacher: nn.Module, path: str, key: str) -> None:
     try:
         load_checkpoint(teacher, path, map_location='cpu', strict=True,
                         revise_keys=[(r'^module\.', '')])
+    except CheckpointFileError as e:  # the file itself is broken, not the config
+        raise KDConfigError(f'{key}={path!r}: {e}') from e
     except RuntimeError as e:
         raise KDConfigError(
             f'{key}={path!r} does not fit the teacher config: {e}. If it is a distillation '
