@@ -14,13 +14,12 @@ mmkd installed, and MMEngine imports it by that prefix.
 """
 import argparse
 import copy
-import os
 import os.path as osp
 
-import torch
 from mmengine.config import Config
 
 from mmkd.utils import load_checkpoint_file
+from mmkd.utils.checkpoint import save_checkpoint_file
 from mmkd.utils.config_errors import KDConfigError
 from .common import load_config, run_cli
 
@@ -44,8 +43,7 @@ def extract_student(src: str, dst: str, prefix: str = PREFIX) -> dict:
     meta = {k: copy.deepcopy(v) for k, v in checkpoint.get('meta', {}).items() if k in PLAIN_META}
     meta['extracted_from'] = osp.basename(src)
     out = dict(meta=meta, state_dict=student)
-    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
-    torch.save(out, dst)
+    save_checkpoint_file(out, dst)
     return out
 
 

@@ -183,3 +183,11 @@ def atomic_write(path: str, data: bytes) -> None:
             os.close(dir_fd)
     except OSError:  # pragma: no cover - some file systems do not sync folders
         pass
+
+
+def save_checkpoint_file(obj, path: str) -> None:
+    """``torch.save(obj, path)``, written atomically (see :func:`atomic_write`)."""
+    import io
+    with io.BytesIO() as buf:
+        torch.save(obj, buf)
+        atomic_write(path, buf.getvalue())

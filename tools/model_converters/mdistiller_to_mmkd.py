@@ -14,7 +14,6 @@ and the tool stops with the mismatching keys otherwise. SRC is read with
 ``torch.load(weights_only=True)``.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
@@ -24,6 +23,7 @@ import mmkd  # noqa: F401
 from mmkd.models.backbones.cifar import (CIFAR_ZOO, cifar_classifier, convert_reference_state_dict,
                                          reference_state_dict)
 from mmkd.utils import load_checkpoint_file
+from mmkd.utils.checkpoint import save_checkpoint_file
 
 
 def _build(model_cfg):
@@ -86,8 +86,7 @@ def convert(src: str, dst: str, arch: str = None, config: str = None,
         if isinstance(value, (int, float)) or (torch.is_tensor(value) and value.numel() == 1):
             meta[key] = float(value)
     out = dict(meta=meta, state_dict=state)
-    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
-    torch.save(out, dst)
+    save_checkpoint_file(out, dst)
     return out
 
 
