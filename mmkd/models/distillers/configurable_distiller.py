@@ -181,6 +181,14 @@ class ConfigurableDistiller(BaseModule):
 
     def prepare_from_teacher(self, model: nn.Module) -> None:
         self.teacher_recorders.initialize(model)
+        self.init_connectors_from_teachers(dict(teacher=model))
+
+    def init_connectors_from_teachers(self, teachers: dict) -> None:
+        """Give the loaded teachers to connectors that derive something from them (e.g.
+        ``OFDTeacherConnector``'s margins), by their ``init_from_teachers(teachers, key)``."""
+        for name, connector in self.connectors.items():
+            if hasattr(connector, 'init_from_teachers'):
+                connector.init_from_teachers(teachers, f'model.distiller.connectors.{name}')
 
     def remove_recorders(self) -> None:
         self.student_recorders.remove()

@@ -81,6 +81,7 @@ class MultiTeacherDistiller(ConfigurableDistiller):
                     f'model.distiller.teacher_recorders.{name}: there is no teacher {name!r} in '
                     'model.teachers. ' + suggest(name, teachers))
             manager.initialize(teachers[name])
+        self.init_connectors_from_teachers(dict(teachers))
 
     def remove_recorders(self) -> None:
         self.student_recorders.remove()
