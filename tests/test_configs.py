@@ -45,7 +45,8 @@ def batch(cfg):
 def test_there_are_configs_for_every_method():
     folders = {osp.basename(osp.dirname(p)) for p in CONFIGS}
     assert {'kd', 'fitnets', 'dkd', 'dist', 'wsld', 'hard_label_kd', 'kd_partial',
-            'multi_teacher', 'demo', 'cifar_zoo'} <= folders
+            'multi_teacher', 'demo', 'cifar_zoo', 'at', 'nst', 'ab', 'ofd', 'vid', 'cwd',
+            'pkd'} <= folders
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, osp.join(ROOT, 'configs')))

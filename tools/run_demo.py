@@ -8,7 +8,6 @@ and written to ``results.json`` and ``results.png`` in the work dir.
 """
 import argparse
 import json
-import warnings
 import os.path as osp
 import statistics
 import time
@@ -17,16 +16,13 @@ import torch
 
 from mmengine.config import Config
 from mmengine.hooks import Hook
-from mmengine.runner import Runner
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import mmkd  # noqa: F401
-from mmkd.utils import scripted_run_config
+from mmkd.utils import scripted_run_config, scripted_runner
 
-# mmcv-lite lacks compiled ops that classification never uses; its import warning is noise here.
-warnings.filterwarnings('ignore', message='Fail to import ``MultiScaleDeformableAttention``')
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = dict(
@@ -56,7 +52,7 @@ def run_one(kind: str, seed: int, args, progress: Progress, task, teacher_ckpt=N
         num_train=args.num_train, label_noise=args.label_noise, noise_seed=seed)
     if teacher_ckpt is not None:
         cfg.model.teacher_ckpt = teacher_ckpt
-    runner = Runner.from_cfg(cfg)
+    runner = scripted_runner(cfg)
     runner.register_hook(_EpochProgress(progress, task), priority='LOWEST')
     runner.train()
     metrics = runner.test()

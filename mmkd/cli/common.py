@@ -1,48 +1,18 @@
 """What every mmkd command does the same way: load the config, keep the console readable, and
 end a run that cannot start with the one message that matters."""
-import logging
 import os
 import os.path as osp
-import re
 import sys
 import traceback
-import warnings
 from typing import Callable, Optional, Sequence
 
 from mmengine.config import Config
 
 from mmkd.utils.checkpoint import CheckpointFileError, UnsafeCheckpointError
 from mmkd.utils.config_errors import KDConfigError
+from mmkd.utils.quiet import quiet_known_warnings, quiet_runner_logger  # noqa: F401
 
 DEBUG_ENV = 'MMKD_DEBUG'
-
-# Known, harmless messages of the stack (text each starts with), silenced at mmkd's entry
-# points only: mmcv-lite lacks compiled ops that classification never uses; mmengine's own
-# checkpoint hook still goes through its deprecated FileClient; mmengine imports pkg_resources.
-_NOISE = (
-    'Fail to import ``MultiScaleDeformableAttention``',
-    '"FileClient" will be deprecated',
-    '"HardDiskBackend" is the alias of "LocalBackend"',
-    'pkg_resources is deprecated as an API',
-)
-
-
-class _KnownNoise(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.getMessage()).startswith(_NOISE)
-
-
-def quiet_known_warnings() -> None:
-    """Silence the stack's known harmless warnings (Python warnings and MMEngine log lines)."""
-    for text in _NOISE:
-        warnings.filterwarnings('ignore', message=re.escape(text))
-
-
-def quiet_runner_logger(runner) -> None:
-    """Drop the known harmless lines from the runner's logger (MMEngine logs some of them)."""
-    if not any(isinstance(f, _KnownNoise) for f in runner.logger.filters):
-        runner.logger.addFilter(_KnownNoise())
-
 
 def add_run_arguments(parser, cfg_options_help: str = 'override config keys') -> None:
     """The flags every runner command takes: ``--cfg-options``, ``--launcher``, ``--local-rank``."""

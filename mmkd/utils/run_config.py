@@ -31,3 +31,13 @@ def scripted_run_config(cfg: Config, work_dir: str, seed: int, epochs: Optional[
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=epochs)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=10**6)
     return cfg
+
+
+def scripted_runner(cfg: Config):
+    """``Runner.from_cfg(cfg)`` with the stack's known harmless log lines filtered."""
+    from mmengine.runner import Runner
+    from .quiet import quiet_known_warnings, quiet_runner_logger
+    quiet_known_warnings()
+    runner = Runner.from_cfg(cfg)
+    quiet_runner_logger(runner)
+    return runner

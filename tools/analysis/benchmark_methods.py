@@ -166,10 +166,8 @@ def _ckpt_slots(model_cfg) -> List[tuple]:
 
 
 def _train(cfg, work_dir: str, seed: int, epochs: Optional[int]) -> None:
-    from mmengine.runner import Runner
-
-    from mmkd.utils import scripted_run_config
-    Runner.from_cfg(scripted_run_config(cfg, work_dir, seed, epochs, val_interval=1)).train()
+    from mmkd.utils import scripted_run_config, scripted_runner
+    scripted_runner(scripted_run_config(cfg, work_dir, seed, epochs, val_interval=1)).train()
 
 
 def _finished(work_dir: str, epochs: int) -> bool:

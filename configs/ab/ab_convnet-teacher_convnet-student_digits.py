@@ -1,0 +1,17 @@
+# Activation boundaries (Heo et al. 2019), single stage: the pre-ReLU last-stage maps, the
+# student's through a conv-BN connector; RepDistiller's per-layer factor 3/1000 as loss_weight,
+# next to the student's own CE. The paper's initialisation stage (connector and student on the
+# AB loss alone first) comes with multi-stage configs.
+_base_ = [
+    '../_base_/models/digits/kd_convnets.py', '../_base_/datasets/digits.py',
+    '../_base_/schedules/digits_40e.py', '../_base_/default_runtime.py',
+    '../_base_/distillers/digits_stage2_features.py'
+]
+model = dict(
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_recorders={{_base_.student_stage2_pre}},
+        teacher_recorders={{_base_.teacher_stage2_pre}},
+        connectors=dict(proj={{_base_.to_teacher}}),
+        distill_losses=dict(loss_ab=dict(type='ABLoss', margin=1.0, loss_weight=0.003)),
+        loss_forward_mappings=dict(loss_ab={{_base_.connected_mapping}})))
