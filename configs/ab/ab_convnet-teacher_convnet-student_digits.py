@@ -2,14 +2,9 @@
 # student's through a conv-BN connector; RepDistiller's per-layer factor 3/1000 as loss_weight,
 # next to the student's own CE. The paper's initialisation stage (connector and student on the
 # AB loss alone first) comes with multi-stage configs.
-_base_ = [
-    '../_base_/models/digits/kd_convnets.py', '../_base_/datasets/digits.py',
-    '../_base_/schedules/digits_40e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/digits_stage2_features.py'
-]
+_base_ = ['../_base_/digits_feature_kd.py']
 model = dict(
     distiller=dict(
-        type='ConfigurableDistiller',
         student_recorders={{_base_.student_stage2_pre}},
         teacher_recorders={{_base_.teacher_stage2_pre}},
         connectors=dict(proj={{_base_.to_teacher}}),

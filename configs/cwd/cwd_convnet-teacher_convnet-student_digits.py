@@ -1,13 +1,8 @@
 # Channel-wise distillation (Shu et al. 2021) of the pre-ReLU last-stage maps through a conv-BN
 # connector; tau 1 and weight 3 (MMRazor's segmentation setting), next to the student's own CE.
-_base_ = [
-    '../_base_/models/digits/kd_convnets.py', '../_base_/datasets/digits.py',
-    '../_base_/schedules/digits_40e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/digits_stage2_features.py'
-]
+_base_ = ['../_base_/digits_feature_kd.py']
 model = dict(
     distiller=dict(
-        type='ConfigurableDistiller',
         student_recorders={{_base_.student_stage2_pre}},
         teacher_recorders={{_base_.teacher_stage2_pre}},
         connectors=dict(proj={{_base_.to_teacher}}),

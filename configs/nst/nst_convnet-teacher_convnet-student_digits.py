@@ -1,14 +1,7 @@
 # Neuron selectivity transfer (Huang & Wang 2017) on the digits pair's last stage, RepDistiller's
 # CIFAR weight 50, next to the student's own CE.
-_base_ = [
-    '../_base_/models/digits/kd_convnets.py', '../_base_/datasets/digits.py',
-    '../_base_/schedules/digits_40e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/digits_stage2_features.py'
-]
+_base_ = ['../_base_/digits_feature_kd.py']
 model = dict(
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders={{_base_.stage2}},
-        teacher_recorders={{_base_.stage2}},
         distill_losses=dict(loss_nst=dict(type='NSTLoss', loss_weight=50.0)),
         loss_forward_mappings=dict(loss_nst={{_base_.feat_mapping}})))

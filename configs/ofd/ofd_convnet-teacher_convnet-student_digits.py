@@ -2,14 +2,9 @@
 # through a conv-BN connector, the teacher's raised to the margin of its BN (OFDTeacherConnector);
 # mdistiller's CIFAR weight 1e-3 on the summed partial L2, next to the student's own CE. The
 # reference also keeps the teacher's BN in train mode; here the teacher stays in eval mode.
-_base_ = [
-    '../_base_/models/digits/kd_convnets.py', '../_base_/datasets/digits.py',
-    '../_base_/schedules/digits_40e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/digits_stage2_features.py'
-]
+_base_ = ['../_base_/digits_feature_kd.py']
 model = dict(
     distiller=dict(
-        type='ConfigurableDistiller',
         student_recorders={{_base_.student_stage2_pre}},
         teacher_recorders={{_base_.teacher_stage2_pre}},
         connectors=dict(

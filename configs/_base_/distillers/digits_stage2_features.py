@@ -15,3 +15,4 @@ feat_mapping = dict(
 connected_mapping = dict(
     preds_S=dict(recorder='feat', from_student=True, connector='proj'),
     preds_T=dict(recorder='feat', from_student=False))
+distiller = dict(type='ConfigurableDistiller', student_recorders=stage2, teacher_recorders=stage2)

@@ -1,10 +1,9 @@
 """Activation-boundary distillation (Heo et al., AAAI 2019)."""
 import torch
-import torch.nn as nn
 
 from mmkd.registry import MODELS
 from .checks import check_positive, check_same_shape
-from .feature_pairs import Maps, sum_over_pairs
+from .feature_pairs import PairwiseFeatureLoss
 
 
 def ab_loss(source: torch.Tensor, target: torch.Tensor, margin: float = 1.0) -> torch.Tensor:
@@ -25,7 +24,7 @@ def ab_loss(source: torch.Tensor, target: torch.Tensor, margin: float = 1.0) -> 
 
 
 @MODELS.register_module()
-class ABLoss(nn.Module):
+class ABLoss(PairwiseFeatureLoss):
     """Activation boundaries: "Knowledge Transfer via Distillation of Activation Boundaries
     Formed by Hidden Neurons", Heo et al., AAAI 2019. See :func:`ab_loss`.
 
@@ -41,10 +40,9 @@ class ABLoss(nn.Module):
     """
 
     def __init__(self, margin: float = 1.0, loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         check_positive('margin', margin, 'ABLoss')
-        self.margin, self.loss_weight = margin, loss_weight
+        self.margin = margin
 
-    def forward(self, preds_S: Maps, preds_T: Maps) -> torch.Tensor:
-        return self.loss_weight * sum_over_pairs(lambda s, t: ab_loss(s, t.detach(), self.margin),
-                                                 preds_S, preds_T, 'ABLoss')
+    def pair_loss(self, f_s: torch.Tensor, f_t: torch.Tensor) -> torch.Tensor:
+        return ab_loss(f_s, f_t, self.margin)

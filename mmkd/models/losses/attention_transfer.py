@@ -1,11 +1,10 @@
 """Attention transfer (Zagoruyko & Komodakis, "Paying More Attention to Attention", ICLR 2017)."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from .checks import check_choice, check_positive
-from .feature_pairs import Maps, pool_to_smaller, sum_over_pairs
+from .feature_pairs import PairwiseFeatureLoss, pool_to_smaller
 
 AT_MODES = ('code', 'paper')
 
@@ -41,7 +40,7 @@ def at_loss(f_s: torch.Tensor, f_t: torch.Tensor, p: float = 2,
 
 
 @MODELS.register_module()
-class ATLoss(nn.Module):
+class ATLoss(PairwiseFeatureLoss):
     """Attention transfer: student and teacher spatial attention maps are matched.
 
     Paper: "Paying More Attention to Attention: Improving the Performance of Convolutional Neural
@@ -58,11 +57,10 @@ class ATLoss(nn.Module):
     """
 
     def __init__(self, p: float = 2, mode: str = 'code', loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         check_choice('mode', mode, AT_MODES, 'ATLoss')
         check_positive('p', p, 'ATLoss')
-        self.p, self.mode, self.loss_weight = p, mode, loss_weight
+        self.p, self.mode = p, mode
 
-    def forward(self, preds_S: Maps, preds_T: Maps) -> torch.Tensor:
-        return self.loss_weight * sum_over_pairs(
-            lambda s, t: at_loss(s, t.detach(), self.p, self.mode), preds_S, preds_T, 'ATLoss')
+    def pair_loss(self, f_s: torch.Tensor, f_t: torch.Tensor) -> torch.Tensor:
+        return at_loss(f_s, f_t, self.p, self.mode)

@@ -1,11 +1,10 @@
 """Channel-wise distillation (Shu et al., ICCV 2021)."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from .checks import check_positive
-from .feature_pairs import Maps, resize_to, sum_over_pairs
+from .feature_pairs import PairwiseFeatureLoss, resize_to
 
 
 def cwd_loss(f_s: torch.Tensor, f_t: torch.Tensor, tau: float = 1.0) -> torch.Tensor:
@@ -31,7 +30,7 @@ def cwd_loss(f_s: torch.Tensor, f_t: torch.Tensor, tau: float = 1.0) -> torch.Te
 
 
 @MODELS.register_module()
-class ChannelWiseDivergence(nn.Module):
+class ChannelWiseDivergence(PairwiseFeatureLoss):
     """"Channel-wise Knowledge Distillation for Dense Prediction", Shu et al., ICCV 2021.
     See :func:`cwd_loss`.
 
@@ -41,10 +40,9 @@ class ChannelWiseDivergence(nn.Module):
     """
 
     def __init__(self, tau: float = 1.0, loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         check_positive('tau', tau, 'ChannelWiseDivergence')
-        self.tau, self.loss_weight = tau, loss_weight
+        self.tau = tau
 
-    def forward(self, preds_S: Maps, preds_T: Maps) -> torch.Tensor:
-        return self.loss_weight * sum_over_pairs(lambda s, t: cwd_loss(s, t.detach(), self.tau),
-                                                 preds_S, preds_T, 'ChannelWiseDivergence')
+    def pair_loss(self, f_s: torch.Tensor, f_t: torch.Tensor) -> torch.Tensor:
+        return cwd_loss(f_s, f_t, self.tau)

@@ -1,11 +1,10 @@
 """Factor transfer (Kim, Park & Kwak, "Paraphrasing Complex Network", NeurIPS 2018)."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from .checks import check_choice
-from .feature_pairs import Maps, pool_to_smaller, sum_over_pairs
+from .feature_pairs import PairwiseFeatureLoss, pool_to_smaller
 
 FT_MODES = ('flat', 'repdistiller')
 
@@ -34,7 +33,7 @@ def ft_loss(factor_s: torch.Tensor, factor_t: torch.Tensor, mode: str = 'flat') 
 
 
 @MODELS.register_module()
-class FTLoss(nn.Module):
+class FTLoss(PairwiseFeatureLoss):
     """Factor transfer: "Paraphrasing Complex Network: Network Compression via Factor Transfer",
     Kim et al., NeurIPS 2018. See :func:`ft_loss`.
 
@@ -48,10 +47,9 @@ class FTLoss(nn.Module):
     """
 
     def __init__(self, mode: str = 'flat', loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         check_choice('mode', mode, FT_MODES, 'FTLoss')
-        self.mode, self.loss_weight = mode, loss_weight
+        self.mode = mode
 
-    def forward(self, preds_S: Maps, preds_T: Maps) -> torch.Tensor:
-        return self.loss_weight * sum_over_pairs(lambda s, t: ft_loss(s, t.detach(), self.mode),
-                                                 preds_S, preds_T, 'FTLoss')
+    def pair_loss(self, f_s: torch.Tensor, f_t: torch.Tensor) -> torch.Tensor:
+        return ft_loss(f_s, f_t, self.mode)

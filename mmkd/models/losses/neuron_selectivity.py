@@ -1,10 +1,9 @@
 """Neuron selectivity transfer (Huang & Wang, "Like What You Like", 2017)."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .feature_pairs import Maps, pool_to_smaller, sum_over_pairs
+from .feature_pairs import PairwiseFeatureLoss, pool_to_smaller
 
 
 def _poly_kernel_mean(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -30,7 +29,7 @@ def nst_loss(f_s: torch.Tensor, f_t: torch.Tensor) -> torch.Tensor:
 
 
 @MODELS.register_module()
-class NSTLoss(nn.Module):
+class NSTLoss(PairwiseFeatureLoss):
     """Neuron selectivity transfer: "Like What You Like: Knowledge Distill via Neuron Selectivity
     Transfer", Huang & Wang, arXiv 1707.01219, 2017. See :func:`nst_loss`; values equal
     RepDistiller's (its CIFAR weight 50 is ``loss_weight``). ``preds_S``/``preds_T`` may be
@@ -41,9 +40,7 @@ class NSTLoss(nn.Module):
     """
 
     def __init__(self, loss_weight: float = 1.0) -> None:
-        super().__init__()
-        self.loss_weight = loss_weight
+        super().__init__(loss_weight)
 
-    def forward(self, preds_S: Maps, preds_T: Maps) -> torch.Tensor:
-        return self.loss_weight * sum_over_pairs(lambda s, t: nst_loss(s, t.detach()),
-                                                 preds_S, preds_T, 'NSTLoss')
+    def pair_loss(self, f_s: torch.Tensor, f_t: torch.Tensor) -> torch.Tensor:
+        return nst_loss(f_s, f_t)

@@ -3,11 +3,10 @@ per-channel margin of the teacher's pre-ReLU features."""
 import math
 
 import torch
-import torch.nn as nn
 
 from mmkd.registry import MODELS
 from .checks import check_same_shape
-from .feature_pairs import Maps, sum_over_pairs
+from .feature_pairs import PairwiseFeatureLoss
 
 
 def ofd_margin(gamma: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
@@ -49,7 +48,7 @@ def ofd_loss(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 @MODELS.register_module()
-class OFDLoss(nn.Module):
+class OFDLoss(PairwiseFeatureLoss):
     """"A Comprehensive Overhaul of Feature Distillation", Heo et al., ICCV 2019.
     See :func:`ofd_loss`.
 
@@ -63,9 +62,7 @@ class OFDLoss(nn.Module):
     """
 
     def __init__(self, loss_weight: float = 1.0) -> None:
-        super().__init__()
-        self.loss_weight = loss_weight
+        super().__init__(loss_weight)
 
-    def forward(self, preds_S: Maps, preds_T: Maps) -> torch.Tensor:
-        return self.loss_weight * sum_over_pairs(lambda s, t: ofd_loss(s, t.detach()),
-                                                 preds_S, preds_T, 'OFDLoss')
+    def pair_loss(self, f_s: torch.Tensor, f_t: torch.Tensor) -> torch.Tensor:
+        return ofd_loss(f_s, f_t)

@@ -1,10 +1,9 @@
 """PKD: feature imitation through the Pearson correlation (Cao et al., NeurIPS 2022)."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .feature_pairs import Maps, resize_to, sum_over_pairs
+from .feature_pairs import PairwiseFeatureLoss, resize_to
 
 
 def standardize_channels(f: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
@@ -30,7 +29,7 @@ def pkd_loss(f_s: torch.Tensor, f_t: torch.Tensor, resize_student: bool = True) 
 
 
 @MODELS.register_module()
-class PKDLoss(nn.Module):
+class PKDLoss(PairwiseFeatureLoss):
     """"PKD: General Distillation Framework for Object Detectors via Pearson Correlation
     Coefficient", Cao et al., NeurIPS 2022. See :func:`pkd_loss`; ``preds_S``/``preds_T`` may be
     sequences of maps (summed, as MMRazor does for FPN levels).
@@ -42,10 +41,8 @@ class PKDLoss(nn.Module):
     """
 
     def __init__(self, resize_student: bool = True, loss_weight: float = 1.0) -> None:
-        super().__init__()
-        self.resize_student, self.loss_weight = resize_student, loss_weight
+        super().__init__(loss_weight)
+        self.resize_student = resize_student
 
-    def forward(self, preds_S: Maps, preds_T: Maps) -> torch.Tensor:
-        return self.loss_weight * sum_over_pairs(
-            lambda s, t: pkd_loss(s, t.detach(), self.resize_student), preds_S, preds_T,
-            'PKDLoss')
+    def pair_loss(self, f_s: torch.Tensor, f_t: torch.Tensor) -> torch.Tensor:
+        return pkd_loss(f_s, f_t, self.resize_student)
