@@ -48,13 +48,14 @@ def extract_student(src: str, dst: str, prefix: str = PREFIX) -> dict:
 
 
 def _mmkd_names() -> set:
-    """Every name registered in mmkd's own registries (not their MMEngine parents)."""
+    """Every name only mmkd's own registries have. Names mmkd registers again under MMEngine's
+    (its kill-safe ``CheckpointHook``) stay unprefixed: MMEngine's own serves a test."""
     from mmkd import registry
     names = set()
     for reg in vars(registry).values():
         if isinstance(reg, registry.Registry) and reg.scope == 'mmkd':
             reg.import_from_location()
-            names.update(reg.module_dict)
+            names.update(n for n in reg.module_dict if n not in reg.parent.module_dict)
     return names
 
 
