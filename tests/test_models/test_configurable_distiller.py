@@ -111,3 +111,56 @@ def test_record_and_data_indices_are_checked():
         manager.get_recorder('logits').data_buffer = [torch.ones(2, 10)]
     with pytest.raises(KDConfigError, match=r'loss_kd\.preds_S: .*record_idx=1 does not exist'):
         d.compute_distill_losses([])
+
+
+def _two_stages(**preds_S_extra):
+    stages = dict(s0=dict(type='ModuleOutputs', source='backbone.stages.0'),
+                  s1=dict(type='ModuleOutputs', source='backbone.stages.1'))
+    return dict(
+        type='ConfigurableDistiller', student_recorders=stages, teacher_recorders=stages,
+        distill_losses=dict(loss_at=dict(type='ATLoss')),
+        loss_forward_mappings=dict(loss_at=dict(
+            preds_S=dict(recorder=['s0', 's1'], from_student=True, **preds_S_extra),
+            preds_T=dict(recorder=['s0', 's1'], from_student=False))))
+
+
+def test_several_records_in_one_argument(teacher_ckpt):
+    """recorder=[...] gives a tuple of the records in order; an ATLoss over two stages equals
+    the sum of the two single-stage losses."""
+    from mmkd.models.losses import at_loss
+    from helpers import build_kd, digits_batch
+    model = build_kd(teacher_ckpt, distiller=_two_stages()).eval()
+    data = model.data_preprocessor(digits_batch(8), training=False)
+    losses = model(**data, mode='loss')
+    def stages(net, x):
+        out = []
+        for stage in net.backbone.stages:
+            x = stage(x)
+            out.append(x)
+        return out
+
+    with torch.no_grad():
+        fs, ft = stages(model.student, data['inputs']), stages(model.teacher, data['inputs'])
+    expected = at_loss(fs[0], ft[0]) + at_loss(fs[1], ft[1])
+    assert losses['distill.loss_at'].item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_connectors_per_record_or_over_the_tuple(teacher_ckpt):
+    from helpers import build_kd, digits_batch
+    cfg = _two_stages(connector=['p0', None])
+    cfg['connectors'] = dict(p0=dict(type='ConvModuleConnector', in_channel=8, out_channel=16))
+    model = build_kd(teacher_ckpt, distiller=cfg)
+    data = model.data_preprocessor(digits_batch(4), training=True)
+    with model.distiller.student_recorders, model.distiller.teacher_recorders:
+        model.teacher(data['inputs'], mode='tensor')
+        model.student(data['inputs'], mode='tensor')
+    spec = model.distiller.loss_forward_mappings['loss_at']['preds_S']
+    s0, s1 = model.distiller.get_record(spec)
+    assert s0.shape[1] == 16 and s1.shape[1] == 16  # 8 -> 16 through p0; stage 1 as recorded
+    with pytest.raises(KDConfigError, match=r'preds_S\.connector: a list of connectors goes with'):
+        build_kd(teacher_ckpt, distiller=dict(_two_stages(connector=['p0']),
+                                              connectors=cfg['connectors']))
+    with pytest.raises(KDConfigError, match=r"preds_S\.recorder\[1\].*'s2'"):
+        bad = _two_stages()
+        bad['loss_forward_mappings']['loss_at']['preds_S']['recorder'] = ['s0', 's2']
+        build_kd(teacher_ckpt, distiller=bad)

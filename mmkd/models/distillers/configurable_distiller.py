@@ -27,7 +27,10 @@ class ConfigurableDistiller(BaseModule):
             (MMEngine only sums log entries whose name does).
         connectors (dict): ``name -> connector config``; trainable, saved with the student.
         loss_forward_mappings (dict): for every loss, ``forward argument -> dict(recorder=...,
-            from_student=bool, record_idx=0, data_idx=None, connector=None)``. The arguments
+            from_student=bool, record_idx=0, data_idx=None, connector=None)``. ``recorder`` may be
+            a list of names: the argument is then a tuple of those records, in order (for
+            losses over several layers); ``connector`` is then one name (it receives the tuple)
+            or a list of names or None, one per record. The arguments
             ``gt_labels`` and ``data_samples`` are filled from the batch and are not mapped.
 
     Everything is checked when the distiller is built: each error names the config key at
@@ -119,8 +122,9 @@ class ConfigurableDistiller(BaseModule):
                         f'{where}: {type(loss).__name__}.forward has no argument {arg!r}; it '
                         f'takes {list(params)}. ' + suggest(arg, params))
                 checked[name][arg] = self._check_spec(spec, where)
-                if checked[name][arg]['connector'] is not None:
-                    used_connectors.add(checked[name][arg]['connector'])
+                named = checked[name][arg]['connector']
+                used_connectors.update(c for c in (named if isinstance(named, tuple) else
+                                                   (named, )) if c is not None)
             missing = [p for p, d in params.items()
                        if d is inspect.Parameter.empty and p not in BATCH_INPUTS
                        and p not in mapping]
@@ -148,19 +152,37 @@ class ConfigurableDistiller(BaseModule):
             raise KDConfigError(f'{where} needs both "recorder" and "from_student"')
         if not isinstance(spec['from_student'], bool):
             raise KDConfigError(f'{where}.from_student must be True or False')
-        extra = self._check_source(spec, where)
+        recorder = spec['recorder']
+        several = isinstance(recorder, (list, tuple))
+        names = list(recorder) if several else [recorder]
+        if not names or not all(isinstance(n, str) for n in names):
+            raise KDConfigError(f'{where}.recorder must be a recorder name or a non-empty list '
+                                f'of names, got {recorder!r}')
+        for i, name in enumerate(names):
+            extra = self._check_source(dict(spec, recorder=name),
+                                       f'{where}.recorder[{i}]' if several else where)
         record_idx, data_idx = spec.get('record_idx', 0), spec.get('data_idx')
         if not isinstance(record_idx, int) or isinstance(record_idx, bool) or record_idx < 0:
             raise KDConfigError(f'{where}.record_idx must be an int >= 0, got {record_idx!r}')
         if data_idx is not None and (not isinstance(data_idx, int) or isinstance(data_idx, bool)):
             raise KDConfigError(f'{where}.data_idx must be an int or None, got {data_idx!r}')
         connector = spec.get('connector')
-        if connector is not None and connector not in self.connectors:
-            raise KDConfigError(
-                f'{where}.connector={connector!r} is not in model.distiller.connectors. '
-                + suggest(connector, self.connectors))
-        return dict(recorder=spec['recorder'], from_student=spec['from_student'],
-                    record_idx=record_idx, data_idx=data_idx, connector=connector, **extra)
+        connectors = list(connector) if isinstance(connector, (list, tuple)) else [connector]
+        if isinstance(connector, (list, tuple)):
+            if not several or len(connectors) != len(names):
+                raise KDConfigError(
+                    f'{where}.connector: a list of connectors goes with a list of recorders of '
+                    f'the same length (one per record, None for none); got {len(connectors)} '
+                    f'connectors for recorder={recorder!r}')
+            connector = tuple(connectors)
+        for c in connectors:
+            if c is not None and c not in self.connectors:
+                raise KDConfigError(
+                    f'{where}.connector={c!r} is not in model.distiller.connectors. '
+                    + suggest(str(c), self.connectors))
+        return dict(recorder=tuple(names) if several else recorder,
+                    from_student=spec['from_student'], record_idx=record_idx,
+                    data_idx=data_idx, connector=connector, **extra)
 
     def _check_source(self, spec: dict, where: str) -> dict:
         """Check that the recorder named by ``spec`` exists; return extra normalised keys."""
@@ -205,19 +227,32 @@ class ConfigurableDistiller(BaseModule):
             spec['record_idx'], spec['data_idx'])
 
     def get_record(self, spec: dict) -> Any:
-        data = self._fetch(spec)
-        if spec['connector'] is not None:
-            connector = self.connectors[spec['connector']]
-            try:
-                data = [connector(d) for d in data] if spec.get('multi') else connector(data)
-            except torch.cuda.OutOfMemoryError:
-                raise
-            except RuntimeError as e:
-                shape = tuple(data.shape) if isinstance(data, torch.Tensor) else type(data).__name__
-                raise RuntimeError(
-                    f'connector {spec["connector"]!r} failed on the record of shape {shape} '
-                    f'(check its input channels in model.distiller.connectors): {e}') from e
-        return data
+        """The record a mapping names, through its connector(s). A list of recorders gives a
+        tuple of records in that order; one connector then receives the whole tuple (e.g. a
+        fusion over stages), a list of connectors applies one per record."""
+        if isinstance(spec['recorder'], tuple):
+            data = tuple(self._fetch(dict(spec, recorder=r)) for r in spec['recorder'])
+            if isinstance(spec['connector'], tuple):
+                return tuple(d if c is None else self._connect(c, d, spec)
+                             for c, d in zip(spec['connector'], data))
+        else:
+            data = self._fetch(spec)
+        if spec['connector'] is None:
+            return data
+        return self._connect(spec['connector'], data, spec)
+
+    def _connect(self, name: str, data: Any, spec: dict) -> Any:
+        connector = self.connectors[name]
+        try:
+            return [connector(d) for d in data] if spec.get('multi') else connector(data)
+        except torch.cuda.OutOfMemoryError:
+            raise
+        except RuntimeError as e:
+            shape = tuple(data.shape) if isinstance(data, torch.Tensor) else \
+                [tuple(d.shape) for d in data if isinstance(d, torch.Tensor)]
+            raise RuntimeError(
+                f'connector {name!r} failed on the record of shape {shape} '
+                f'(check its input channels in model.distiller.connectors): {e}') from e
 
     def compute_distill_losses(self, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         """Every distillation loss, by name, from this step's records."""
@@ -267,7 +302,13 @@ def _describe(mapping: Dict[str, dict], kwargs: Dict[str, Any]) -> str:
     parts = []
     for arg, spec in mapping.items():
         value = kwargs[arg]
-        shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+        if isinstance(value, torch.Tensor):
+            shape = tuple(value.shape)
+        elif isinstance(value, (list, tuple)):
+            shape = [tuple(v.shape) if isinstance(v, torch.Tensor) else type(v).__name__
+                     for v in value]
+        else:
+            shape = type(value).__name__
         side = 'student' if spec['from_student'] else 'teacher'
         via = f' via connector {spec["connector"]!r}' if spec['connector'] else ''
         parts.append(f'{arg} = {side} recorder {spec["recorder"]!r}{via}, shape {shape}')
