@@ -54,6 +54,7 @@ setup(
         'mmkd-test = mmkd.cli.test:cli',
         'mmkd-extract-student = mmkd.cli.extract_student:cli',
         'mmkd-print-config = mmkd.cli.print_config:cli',
+        'mmkd-inspect = mmkd.cli.inspect_model:cli',
     ]),
     python_requires='>=3.8',
     # mmcv is left out on purpose: mmcv-lite or a full mmcv both work, and pip must not

@@ -62,7 +62,8 @@ def test_wheel_ships_configs_and_commands(wheel_venv):
                 cwd=root).strip()
     assert where.startswith(str(venv)), where
     assert osp.isfile(osp.join(where, '.mim', 'configs', '_base_', 'default_runtime.py'))
-    for command in ('mmkd-train', 'mmkd-test', 'mmkd-extract-student', 'mmkd-print-config'):
+    for command in ('mmkd-train', 'mmkd-test', 'mmkd-extract-student', 'mmkd-print-config',
+                    'mmkd-inspect'):
         assert (venv / 'bin' / command).is_file(), command
 
 
