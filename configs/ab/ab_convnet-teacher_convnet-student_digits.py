@@ -2,11 +2,8 @@
 # student's through a conv-BN connector; RepDistiller's per-layer factor 3/1000 as loss_weight,
 # next to the student's own CE. The paper's initialisation stage (connector and student on the
 # AB loss alone first) comes with multi-stage configs.
-_base_ = ['../_base_/digits_feature_kd.py']
+_base_ = ['../_base_/digits_feature_kd_pre_relu.py']
 model = dict(
     distiller=dict(
-        student_recorders={{_base_.student_stage2_pre}},
-        teacher_recorders={{_base_.teacher_stage2_pre}},
-        connectors=dict(proj={{_base_.to_teacher}}),
         distill_losses=dict(loss_ab=dict(type='ABLoss', margin=1.0, loss_weight=0.003)),
         loss_forward_mappings=dict(loss_ab={{_base_.connected_mapping}})))

@@ -2,13 +2,10 @@
 # through a conv-BN connector, the teacher's raised to the margin of its BN (OFDTeacherConnector);
 # mdistiller's CIFAR weight 1e-3 on the summed partial L2, next to the student's own CE. The
 # reference also keeps the teacher's BN in train mode; here the teacher stays in eval mode.
-_base_ = ['../_base_/digits_feature_kd.py']
+_base_ = ['../_base_/digits_feature_kd_pre_relu.py']
 model = dict(
     distiller=dict(
-        student_recorders={{_base_.student_stage2_pre}},
-        teacher_recorders={{_base_.teacher_stage2_pre}},
         connectors=dict(
-            proj={{_base_.to_teacher}},
             margin=dict(type='OFDTeacherConnector', bn='backbone.stages.1.1.bn', channels=128)),
         distill_losses=dict(loss_ofd=dict(type='OFDLoss', loss_weight=0.001)),
         loss_forward_mappings=dict(

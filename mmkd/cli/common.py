@@ -14,6 +14,7 @@ from mmkd.utils.quiet import quiet_known_warnings, quiet_runner_logger  # noqa: 
 
 DEBUG_ENV = 'MMKD_DEBUG'
 
+
 def add_run_arguments(parser, cfg_options_help: str = 'override config keys') -> None:
     """The flags every runner command takes: ``--cfg-options``, ``--launcher``, ``--local-rank``."""
     from mmengine.config import DictAction
@@ -47,7 +48,8 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     try:
         cfg = Config.fromfile(path)
     except ImportError as e:
-        if 'custom_imports' not in open(path, encoding='utf-8').read():
+        # MMEngine's words for a failed custom_imports (in this file or in one of its bases)
+        if 'Failed to import custom modules' not in str(e):
             raise
         cause = e
         while cause.__cause__ is not None or cause.__context__ is not None:

@@ -83,7 +83,8 @@ def _plain(obj, scope: str, mmkd_names: set):
 def student_config(kd_config) -> Config:
     """A flat mmpretrain config of the student alone, from a distillation config (a path or a
     loaded :class:`Config`)."""
-    from mmkd.models.utils.model_builder import DEFAULT_DATA_PREPROCESSOR, _from_cfg_path
+    from mmkd.models.utils.model_builder import (_from_cfg_path, algorithm_data_preprocessor,
+                                                 typed_data_preprocessor)
     from mmkd.utils.scopes import model_scope
     cfg = kd_config if isinstance(kd_config, Config) else load_config(kd_config)
     if 'architecture' not in cfg.get('model', {}):
@@ -95,12 +96,9 @@ def student_config(kd_config) -> Config:
     arch['_scope_'] = model_scope(arch)
     # The preprocessor the student was trained with: the algorithm's, which the runner fills
     # from the top-level data_preprocessor, else the student's own.
-    preprocessor = cfg.model.get('data_preprocessor') or cfg.get('data_preprocessor') \
-        or arch.get('data_preprocessor')
+    preprocessor = algorithm_data_preprocessor(cfg) or arch.get('data_preprocessor')
     if preprocessor is not None:
-        preprocessor = copy.deepcopy(dict(preprocessor))
-        preprocessor.setdefault('type', DEFAULT_DATA_PREPROCESSOR)
-        arch['data_preprocessor'] = preprocessor
+        arch['data_preprocessor'] = typed_data_preprocessor(copy.deepcopy(dict(preprocessor)))
     default_scope = cfg.get('default_scope', 'mmpretrain')
     names = _mmkd_names()
     out = dict(default_scope='mmpretrain', model=_plain(arch, default_scope, names))

@@ -117,7 +117,8 @@ def models_of(cfg) -> List[Tuple[str, nn.Module]]:
 
 
 def sample_input(cfg, size: Optional[List[int]]) -> torch.Tensor:
-    pre = cfg.model.get('data_preprocessor') or cfg.get('data_preprocessor') or {}
+    from mmkd.models.utils.model_builder import algorithm_data_preprocessor
+    pre = algorithm_data_preprocessor(cfg) or {}
     channels = len(pre.get('mean', [0, 0, 0]))
     h, w = (size * 2)[:2] if size else ((8, 8) if channels == 1 else (32, 32))
     return torch.randn(2, channels, h, w)

@@ -157,6 +157,16 @@ def load_from_weights_only(filename: str, map_location=None) -> dict:
     return load_checkpoint_file(filename, map_location)
 
 
+_TMP_SUFFIX = '.tmp'
+
+
+def atomic_write_leftovers(folder: str, name_pattern: str) -> List[str]:
+    """Temporary files that :func:`atomic_write` left in ``folder`` for targets matching
+    ``name_pattern`` (a glob such as ``'epoch_*.pth'``) when a kill cut the write short."""
+    import glob
+    return glob.glob(osp.join(folder, f'.{name_pattern}.*{_TMP_SUFFIX}'))
+
+
 def atomic_write(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` so that ``path`` is always the old file or the whole new one:
     a temporary file in the same folder, flushed and synced, then renamed over ``path``."""
@@ -164,7 +174,7 @@ def atomic_write(path: str, data: bytes) -> None:
     import tempfile
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.', suffix='.tmp', dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.', suffix=_TMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, 'wb') as f:
             f.write(data)

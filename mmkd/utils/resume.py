@@ -6,6 +6,7 @@ damaged file there ends the run with torch's low-level error. Here every candida
 one wins, with a warning that names the damaged file and the one used instead.
 """
 import glob
+import logging
 import os.path as osp
 import re
 from typing import List, Optional, Tuple
@@ -74,7 +75,7 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
             continue
         for bad, why in skipped:
             print_log(f'Not resuming from {bad}: {why}. Resuming from {path} instead, the newest '
-                      'intact checkpoint.', logger='current', level=30)
+                      'intact checkpoint.', logger='current', level=logging.WARNING)
         return path
     if skipped:
         details = '; '.join(f'{p}: {e}' for p, e in skipped)

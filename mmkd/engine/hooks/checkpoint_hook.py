@@ -5,7 +5,6 @@ MMEngine writes a checkpoint by opening the final file and writing into it, and 
 during the write (a preemption, an out-of-memory kill, a full disk) leaves a truncated file
 under the final name, and ``last_checkpoint`` pointing at the previous one is all that is left.
 """
-import glob
 import os
 import os.path as osp
 from typing import Optional
@@ -15,7 +14,7 @@ from mmengine.fileio import LocalBackend, register_backend
 from mmengine.hooks import CheckpointHook as MMEngineCheckpointHook
 
 from mmkd.registry import HOOKS
-from mmkd.utils.checkpoint import atomic_write
+from mmkd.utils.checkpoint import atomic_write, atomic_write_leftovers
 
 ATOMIC_BACKEND = 'mmkd_atomic_local'
 
@@ -66,10 +65,10 @@ class CheckpointHook(MMEngineCheckpointHook):
 
     def before_train(self, runner) -> None:
         super().before_train(runner)
-        # Temporary files of writes that a kill cut short (atomic_write's names).
+        # Temporary files of writes that a kill cut short.
         if is_main_process() and isinstance(self.file_backend, AtomicLocalBackend):
-            for pattern in ('.epoch_*.pth.*.tmp', '.iter_*.pth.*.tmp', '.last_checkpoint.*.tmp'):
-                for path in glob.glob(osp.join(self.out_dir, pattern)):
+            for pattern in ('epoch_*.pth', 'iter_*.pth', 'last_checkpoint'):
+                for path in atomic_write_leftovers(self.out_dir, pattern):
                     os.remove(path)
 
     def _save_checkpoint_with_step(self, runner, step, meta):

@@ -43,9 +43,9 @@ class RandomStateHook(Hook):
     differ from those of the run that was not interrupted. This hook takes the states at the
     end of each training epoch (just before the checkpoint hook saves), stores them in the
     checkpoint under ``rng_state`` (one entry per rank), and restores this rank's entry when
-    the first epoch of a run resumed from that checkpoint starts. Validation restores the states it found, so validating
-    (or how often) does not change training either; together, an epoch-based run killed and
-    resumed ends with the same weights as one that was not. Plain ``load_from`` (fine-tuning
+    the first epoch of a run resumed from that checkpoint starts. Validation restores the
+    states it found, so validating (or how often) does not change training either; together,
+    an epoch-based run killed and resumed ends with the same weights as one that was not. Plain ``load_from`` (fine-tuning
     from weights) keeps the fresh seed.
     """
 

@@ -1,3 +1,3 @@
 from .distill_val_loop import DistillTestLoop, DistillValLoop
 
-__all__ = ["DistillValLoop", "DistillTestLoop"]
+__all__ = ['DistillValLoop', 'DistillTestLoop']

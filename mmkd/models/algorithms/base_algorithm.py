@@ -87,17 +87,6 @@ class BaseAlgorithm(BaseModel):
         distiller.prepare_from_student(self.student)
         return distiller
 
-    def ignore_checkpoint_entries(self, *children: str) -> None:
-        """Drop ``<child>.*`` entries of a loaded state dict (children not built here, such as
-        a trainable teacher's weights when ``student_only``)."""
-        prefixes = tuple(f'{c}.' for c in children)
-
-        def drop(state_dict, prefix, *args):
-            for k in [k for k in state_dict if k[len(prefix):].startswith(prefixes)]:
-                del state_dict[k]
-
-        self._register_load_state_dict_pre_hook(drop)
-
     def student_and_distill_losses(self, inputs: torch.Tensor, data_samples: Optional[List],
                                    losses: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Run the student inside its recorders, then the distiller; add both to ``losses``.

@@ -45,3 +45,16 @@ def exclude_from_checkpoints(module: nn.Module, child: str) -> None:
 
     module._register_state_dict_hook(drop)
     module.register_load_state_dict_post_hook(ignore_missing)
+
+
+def ignore_loaded_entries(module: nn.Module, *children: str) -> None:
+    """Drop ``<child>.*`` entries of a state dict loaded into ``module``: children that were not
+    built (the teachers of a ``student_only`` algorithm, whose trainable teacher a training
+    checkpoint may hold)."""
+    prefixes = tuple(f'{c}.' for c in children)
+
+    def drop(state_dict, prefix, *args):
+        for k in [k for k in state_dict if k[len(prefix):].startswith(prefixes)]:
+            del state_dict[k]
+
+    module._register_load_state_dict_pre_hook(drop)

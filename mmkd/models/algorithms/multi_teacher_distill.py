@@ -10,7 +10,8 @@ from ..distillers import MultiTeacherDistiller
 from ..utils.model_builder import build_data_preprocessor, build_model
 from ..utils.renormalize import renormalize
 from .base_algorithm import BaseAlgorithm
-from .frozen_teacher import exclude_from_checkpoints, load_teacher_checkpoint
+from .frozen_teacher import (exclude_from_checkpoints, ignore_loaded_entries,
+                             load_teacher_checkpoint)
 
 TEACHER_KEYS = ('model', 'ckpt', 'data_preprocessor')
 SELECTIONS = ('all', 'random')
@@ -61,7 +62,7 @@ class MultiTeacherDistill(BaseAlgorithm):
                 self._add_teacher(name, cfg)
         self.distiller = self.build_distiller(distiller, MultiTeacherDistiller)
         if self.student_only:
-            self.ignore_checkpoint_entries('teachers', 'teacher_preprocessors')
+            ignore_loaded_entries(self, 'teachers', 'teacher_preprocessors')
             return
         self.distiller.prepare_from_teachers(self.teachers)
         for manager in self.distiller.teacher_recorders.values():

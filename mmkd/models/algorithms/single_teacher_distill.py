@@ -10,7 +10,8 @@ from mmkd.utils.config_errors import KDConfigError
 from ..distillers import ConfigurableDistiller
 from ..utils.model_builder import build_model
 from .base_algorithm import BaseAlgorithm, add_prefix
-from .frozen_teacher import exclude_from_checkpoints, load_teacher_checkpoint
+from .frozen_teacher import (exclude_from_checkpoints, ignore_loaded_entries,
+                             load_teacher_checkpoint)
 
 
 @MODELS.register_module()
@@ -55,7 +56,7 @@ class SingleTeacherDistill(BaseAlgorithm):
             # Test and inference: the teacher is neither built nor loaded.
             self.teacher = None
             self.distiller = self.build_distiller(distiller, ConfigurableDistiller)
-            self.ignore_checkpoint_entries('teacher')
+            ignore_loaded_entries(self, 'teacher')
             return
         self.teacher = build_model(teacher, 'model.teacher')
         if teacher_ckpt is not None:

@@ -89,9 +89,22 @@ def build_model(cfg: Union[dict, nn.Module], key: str) -> nn.Module:
         raise KDConfigError(f'{key}: {e.args[0] if e.args else e}') from e
 
 
+def typed_data_preprocessor(cfg: dict) -> dict:
+    """A preprocessor config with its ``type``: without one it is a ``ClsDataPreprocessor``, as
+    in mmpretrain's own classifiers."""
+    if 'type' in cfg or 'cfg_path' in cfg:
+        return cfg
+    return dict(cfg, type=DEFAULT_DATA_PREPROCESSOR)
+
+
+def algorithm_data_preprocessor(cfg) -> Optional[dict]:
+    """The preprocessor config of a run's model: ``model.data_preprocessor``, else the top-level
+    ``data_preprocessor`` (the runner merges it into ``model``); None if neither is set."""
+    return cfg.get('model', {}).get('data_preprocessor') or cfg.get('data_preprocessor')
+
+
 def build_data_preprocessor(cfg: Union[dict, nn.Module, None], key: str) -> Optional[nn.Module]:
-    """Build a data preprocessor; a dict without ``type`` is a ``ClsDataPreprocessor``, as in
-    mmpretrain's own classifiers."""
-    if isinstance(cfg, dict) and 'type' not in cfg and 'cfg_path' not in cfg:
-        cfg = dict(cfg, type=DEFAULT_DATA_PREPROCESSOR)
+    """Build a data preprocessor (see :func:`typed_data_preprocessor` for a dict)."""
+    if isinstance(cfg, dict):
+        cfg = typed_data_preprocessor(cfg)
     return None if cfg is None else build_model(cfg, key)
