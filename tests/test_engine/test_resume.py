@@ -99,8 +99,43 @@ def with_connector(cfg, teacher_ckpt):
     cfg.model = kd_model_cfg(teacher_ckpt, CONNECTOR_HINT)
 
 
-@pytest.mark.parametrize('state', [with_connector, with_schedule, multi_teacher],
-                         ids=['connector', 'loss-weight schedule', 'multi-teacher draw counter'])
+def stages(first_epochs):
+    """A connector pre-training stage of ``first_epochs`` epochs, then KD with the hint."""
+    def apply(cfg, teacher_ckpt):
+        from helpers import kd_model_cfg
+        distiller = dict(CONNECTOR_HINT)
+        distiller['student_recorders'] = dict(CONNECTOR_HINT['student_recorders'],
+                                              **LOGITS_KD_RECORDERS)
+        distiller['teacher_recorders'] = dict(CONNECTOR_HINT['teacher_recorders'],
+                                              **LOGITS_KD_RECORDERS)
+        distiller['distill_losses'] = dict(loss_hint=dict(type='L2Loss'),
+                                           loss_kd=dict(type='KLDivergence', tau=4))
+        distiller['loss_forward_mappings'] = dict(CONNECTOR_HINT['loss_forward_mappings'],
+                                                  loss_kd=LOGITS_KD_MAPPING)
+        cfg.model = kd_model_cfg(teacher_ckpt, distiller)
+        cfg.optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9,
+                                                weight_decay=5e-4))
+        cfg.custom_hooks = list(cfg.custom_hooks) + [dict(type='DistillStagesHook', stages=[
+            dict(name='init', epochs=first_epochs, losses=dict(loss_hint=1.0),
+                 student_loss=False,
+                 trainable=['architecture.backbone.stages.0', 'distiller.connectors.proj']),
+            dict(name='main', losses=dict(loss_kd=1.0, loss_hint=0.5))])]
+    apply.__name__ = f'stages_{first_epochs}'
+    return apply
+
+
+def _logits_kd():
+    from helpers import LOGITS_KD
+    return LOGITS_KD['student_recorders'], LOGITS_KD['loss_forward_mappings']['loss_kd']
+
+
+LOGITS_KD_RECORDERS, LOGITS_KD_MAPPING = _logits_kd()
+
+
+@pytest.mark.parametrize(
+    'state', [with_connector, with_schedule, multi_teacher, stages(3), stages(2)],
+    ids=['connector', 'loss-weight schedule', 'multi-teacher draw counter',
+         'in the middle of a training stage', 'at a stage boundary'])
 def test_distiller_state_survives_an_interruption(tmp_path, teacher_ckpt, state):
     """What the distiller and the algorithm keep between steps is restored on resume: the run
     ends with exactly the weights (connectors, draw counter) of an uninterrupted one."""

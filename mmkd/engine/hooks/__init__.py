@@ -1,5 +1,6 @@
 from .checkpoint_hook import AtomicLocalBackend, CheckpointHook
+from .distill_stages_hook import DistillStagesHook
 from .loss_weight_schedule_hook import LossWeightScheduleHook
 from .random_state_hook import RandomStateHook
 
-__all__ = ['AtomicLocalBackend', 'CheckpointHook', 'LossWeightScheduleHook', 'RandomStateHook']
+__all__ = ['AtomicLocalBackend', 'CheckpointHook', 'DistillStagesHook', 'LossWeightScheduleHook', 'RandomStateHook']

@@ -9,6 +9,14 @@ from mmkd.utils.config_errors import KDConfigError, suggest
 from ..loss_weight_schedules import build_schedule
 
 
+def drop_stale_loss_logs(runner, distiller) -> None:
+    """MMEngine logs every scalar it has seen: drop the entries of losses switched off at
+    this step, so they do not repeat their last value."""
+    for name, factor in distiller.loss_weight_factors.items():
+        if factor == 0:
+            runner.message_hub.log_scalars.pop(f'train/distill.{name}', None)
+
+
 @HOOKS.register_module()
 class LossWeightScheduleHook(Hook):
     """Scales distillation losses by a schedule, by epoch or by iteration.
@@ -44,7 +52,7 @@ class LossWeightScheduleHook(Hook):
     def _distiller(runner):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         distiller = getattr(model, 'distiller', None)
-        if distiller is None or not hasattr(distiller, 'loss_weight_factors'):
+        if distiller is None or not hasattr(distiller, 'set_loss_weight_factors'):
             raise KDConfigError('LossWeightScheduleHook needs a distillation algorithm with a '
                                 f'ConfigurableDistiller; the model is {type(model).__name__}')
         return distiller
@@ -59,9 +67,7 @@ class LossWeightScheduleHook(Hook):
 
     def before_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None) -> None:
         distiller = self._distiller(runner)
-        for name, schedule in self.schedules.items():
-            factor = float(schedule(runner.epoch if schedule.by_epoch else runner.iter))
-            distiller.loss_weight_factors[name] = factor
-            if factor == 0:
-                # MMEngine logs every scalar it has seen; drop the stale one.
-                runner.message_hub.log_scalars.pop(f'train/distill.{name}', None)
+        factors = {name: float(schedule(runner.epoch if schedule.by_epoch else runner.iter))
+                   for name, schedule in self.schedules.items()}
+        distiller.set_loss_weight_factors(factors, 'LossWeightScheduleHook')
+        drop_stale_loss_logs(runner, distiller)

@@ -1,13 +1,13 @@
 """The base of every algorithm: owns the student (``architecture``) and the data preprocessor."""
 from contextlib import contextmanager
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Sequence, Set, Union
 
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModel
 
 from mmkd.registry import MODELS
-from mmkd.utils.config_errors import KDConfigError
+from mmkd.utils.config_errors import KDConfigError, suggest
 from mmkd.utils.scopes import mmkd_scope
 from ..utils.model_builder import build_data_preprocessor, build_model
 
@@ -48,6 +48,9 @@ class BaseAlgorithm(BaseModel):
         self.architecture = architecture
         self.student_only = student_only
         self._predictor: Optional[nn.Module] = None
+        # Set by set_training_stage: what trains normally, and the stage's frozen subtrees.
+        self._baseline: Optional[dict] = None
+        self._stage_eval_modules: List[nn.Module] = []
 
     @property
     def student(self) -> nn.Module:
@@ -76,6 +79,99 @@ class BaseAlgorithm(BaseModel):
         finally:
             self._predictor = None
 
+    def resolve_module_path(self, path: str, where: str) -> str:
+        """``path`` as a module path of this algorithm (``'student'`` stands for
+        ``'architecture'``); raises a :class:`KDConfigError` naming ``where`` if no such
+        module exists."""
+        if not isinstance(path, str) or not path:
+            raise KDConfigError(f'{where} must be a module path such as "architecture.backbone" '
+                                f'or "distiller.connectors.NAME", got {path!r}')
+        if path == 'student' or path.startswith('student.'):
+            path = 'architecture' + path[len('student'):]
+        try:
+            self.get_submodule(path)
+        except AttributeError:
+            parent, _, _ = path.rpartition('.')
+            try:
+                children = [f'{parent}.{n}' if parent else n
+                            for n, _ in self.get_submodule(parent).named_children()]
+            except AttributeError:
+                children = [n for n, _ in self.named_children()]
+            raise KDConfigError(f'{where}: {type(self).__name__} has no module {path!r}. '
+                                + suggest(path, children)) from None
+        return path
+
+    def set_training_stage(self, trainable: Optional[Sequence[str]] = None,
+                           frozen: Sequence[str] = (), frozen_eval: bool = True,
+                           calculate_student_loss: Optional[bool] = None,
+                           where: str = 'stage') -> Set[str]:
+        """Restrict training to part of what normally trains (one stage of a multi-stage run).
+
+        What "normally trains" is the set of parameters that required gradients the first
+        time this is called (the student, connectors, loss parameters, a trainable teacher).
+        In the stage, a parameter trains when it normally does, lies under a module of
+        ``trainable`` (all of them when None) and not under one of ``frozen``. The others get
+        ``requires_grad=False``: no gradient, so optimizers skip them entirely (no update, no
+        weight decay, no momentum). With ``frozen_eval``, every module whose parameters are
+        all frozen in this stage runs in eval mode (its BatchNorm statistics stay put).
+
+        Args:
+            trainable: module paths (``'architecture.backbone'``, ``'student'``,
+                ``'distiller.connectors.NAME'``), or None for everything that normally trains.
+            frozen: module paths kept from training in this stage.
+            frozen_eval: put wholly frozen modules in eval mode. Defaults to True.
+            calculate_student_loss: the student's own task loss on or off in this stage; None
+                keeps the algorithm's setting.
+            where: the config key of the stage, for error messages.
+
+        Returns:
+            The names of the parameters that train in this stage.
+        """
+        if self._baseline is None:
+            self._baseline = dict(
+                trainable={n for n, p in self.named_parameters() if p.requires_grad},
+                student_loss=getattr(self, 'calculate_student_loss', True))
+
+        def under(paths: Sequence[str], key: str) -> Set[str]:
+            names = set()
+            for i, path in enumerate(paths):
+                path = self.resolve_module_path(path, f'{where}.{key}[{i}]')
+                found = {f'{path}.{n}' for n, _ in self.get_submodule(path).named_parameters()}
+                if not found & self._baseline['trainable']:
+                    raise KDConfigError(
+                        f'{where}.{key}[{i}]={path!r} has no parameter that trains in this '
+                        'algorithm (a frozen teacher, or a parameter-free module), so naming '
+                        'it changes nothing.')
+                names |= found
+            return names
+
+        if isinstance(trainable, str) or isinstance(frozen, str):
+            raise KDConfigError(f'{where}: trainable and frozen are lists of module paths')
+        train = set(self._baseline['trainable'])
+        if trainable is not None:
+            train &= under(trainable, 'trainable')
+        train -= under(frozen, 'frozen')
+        if not train:
+            raise KDConfigError(f'{where}: no parameter would train in this stage; check its '
+                                'trainable and frozen module lists.')
+        for name, param in self.named_parameters():
+            param.requires_grad_(name in train)
+        self._stage_eval_modules = _frozen_subtrees(
+            self, train, self._baseline['trainable']) if frozen_eval else []
+        if hasattr(self, 'calculate_student_loss'):
+            self.calculate_student_loss = self._baseline['student_loss'] \
+                if calculate_student_loss is None else bool(calculate_student_loss)
+        if self.training:
+            self.train()
+        return train
+
+    def train(self, mode: bool = True) -> 'BaseAlgorithm':
+        super().train(mode)
+        if mode:
+            for module in self._stage_eval_modules:
+                module.eval()
+        return self
+
     def build_distiller(self, cfg, distiller_type: type):
         """Build ``model.distiller`` (must be a ``distiller_type``) and install its student
         recorders; the algorithm installs the teacher side itself."""
@@ -99,8 +195,10 @@ class BaseAlgorithm(BaseModel):
                 getattr(self, 'student_trainable', True)):
             if self.calculate_student_loss:
                 losses.update(add_prefix(self.student(inputs, data_samples, mode='loss'), 'student'))
-            else:
+            elif self.distiller.reads_student():
                 self.student(inputs, data_samples, mode='tensor')
+            # else: nothing at this step needs the student (e.g. a connector's pre-training
+            # stage on teacher features), so it does not run.
         losses.update(add_prefix(self.distiller.compute_distill_losses(data_samples), 'distill'))
         self.distiller.reset_records()
         return losses
@@ -108,3 +206,23 @@ class BaseAlgorithm(BaseModel):
     def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         """The training losses. Without distillation: the student's own."""
         return self.architecture(inputs, data_samples, mode='loss')
+
+
+def _frozen_subtrees(root: nn.Module, train: Set[str], baseline: Set[str]) -> List[nn.Module]:
+    """The largest submodules of ``root`` whose parameters all normally train but are frozen
+    now (not in ``train``)."""
+    found = []
+
+    def visit(module: nn.Module, prefix: str) -> None:
+        names = {f'{prefix}{n}' for n, _ in module.named_parameters()}
+        if not names or names & train:
+            for child_name, child in module.named_children():
+                visit(child, f'{prefix}{child_name}.')
+        elif names <= baseline:
+            found.append(module)
+        else:  # holds parameters that never train (e.g. a frozen teacher's): look deeper
+            for child_name, child in module.named_children():
+                visit(child, f'{prefix}{child_name}.')
+
+    visit(root, '')
+    return found

@@ -57,12 +57,46 @@ class ConfigurableDistiller(BaseModule):
                     f'{key}.distill_losses.{name}: the name must contain "loss" (e.g. '
                     f'"loss_{name}"), or MMEngine would log it without adding it to the loss.')
         self.loss_forward_mappings = self._check_mappings(loss_forward_mappings or {})
-        # Multipliers set by LossWeightScheduleHook; a loss with factor 0 is skipped.
-        self.loss_weight_factors: Dict[str, float] = {name: 1.0 for name in self.distill_losses}
+        # Loss-weight multipliers by who sets them (a schedule, a training stage, ...).
+        self._factors_by_source: Dict[str, Dict[str, float]] = {}
         self._batch_inputs = {
             name: [a for a in BATCH_INPUTS if a in _forward_params(loss)]
             for name, loss in self.distill_losses.items()
         }
+
+    def set_loss_weight_factors(self, factors: Dict[str, float], source: str) -> None:
+        """Set the multipliers that ``source`` (e.g. ``'schedule'``, ``'stage'``) applies to
+        distillation losses, by loss name; losses it does not name keep their factor from it.
+
+        A loss is multiplied by the product of every source's factor on top of its
+        ``loss_weight``; a loss whose product is 0 is not computed at this step. This is the
+        one way per-step weights reach the distiller (``LossWeightScheduleHook``,
+        ``DistillStagesHook``).
+        """
+        unknown = [n for n in factors if n not in self.distill_losses]
+        if unknown:
+            raise KDConfigError(f'{source}: no loss {unknown[0]!r} in model.distill'
+                                f'er.distill_losses. ' + suggest(unknown[0], self.distill_losses))
+        self._factors_by_source.setdefault(source, {}).update(
+            {name: float(f) for name, f in factors.items()})
+
+    @property
+    def loss_weight_factors(self) -> Dict[str, float]:
+        """The effective multiplier of every distillation loss at this step (read-only)."""
+        factors = {name: 1.0 for name in self.distill_losses}
+        for by_loss in self._factors_by_source.values():
+            for name, f in by_loss.items():
+                factors[name] *= f
+        return factors
+
+    def active_losses(self) -> List[str]:
+        """The losses computed at this step (factor not 0)."""
+        return [name for name, f in self.loss_weight_factors.items() if f != 0]
+
+    def reads_student(self) -> bool:
+        """Whether any loss computed at this step reads a student record."""
+        return any(spec['from_student'] for name in self.active_losses()
+                   for spec in self.loss_forward_mappings[name].values())
 
     def _build_teacher_recorders(self, cfg: Optional[dict], key: str):
         return RecorderManager(cfg, key)
@@ -257,8 +291,9 @@ class ConfigurableDistiller(BaseModule):
     def compute_distill_losses(self, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         """Every distillation loss, by name, from this step's records."""
         losses = {}
+        factors = self.loss_weight_factors
         for name, loss in self.distill_losses.items():
-            factor = self.loss_weight_factors[name]
+            factor = factors[name]
             if factor == 0:
                 continue
             mapping = self.loss_forward_mappings[name]
