@@ -1,16 +1,19 @@
 """Every shipped config loads, builds its model, and (for distillation) computes its losses."""
 import glob
+import copy
 import hashlib
+import types
 import os.path as osp
 
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.logging import MessageHub
 from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
 from mmkd.models.utils import build_model
-from mmkd.registry import MODELS
+from mmkd.registry import HOOKS, MODELS
 
 from helpers import ROOT
 
@@ -46,7 +49,7 @@ def test_there_are_configs_for_every_method():
     folders = {osp.basename(osp.dirname(p)) for p in CONFIGS}
     assert {'kd', 'fitnets', 'dkd', 'dist', 'wsld', 'hard_label_kd', 'kd_partial',
             'multi_teacher', 'demo', 'cifar_zoo', 'at', 'nst', 'ab', 'ofd', 'vid', 'cwd',
-            'pkd'} <= folders
+            'pkd', 'ft', 'reviewkd'} <= folders
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, osp.join(ROOT, 'configs')))
@@ -71,6 +74,20 @@ def test_config_builds_and_computes_losses(path, ckpt_dir):
         for hook in cfg.get('custom_hooks', []):
             if hook['type'] == 'LossWeightScheduleHook':
                 assert set(hook['schedules']) <= set(model.distiller.distill_losses)
+            if hook['type'] == 'DistillStagesHook':
+                check_stages(HOOKS.build(copy.deepcopy(hook)), model, cfg, data)
+
+
+def check_stages(hook, model, cfg, data):
+    """Every stage names real losses and modules, and computes (only) its losses."""
+    runner = types.SimpleNamespace(message_hub=MessageHub.get_current_instance())
+    assert sum(s['end'] - s['begin'] for s in hook.stages[:-1]) < cfg.train_cfg.max_epochs
+    for i, stage in enumerate(hook.stages):
+        hook._apply(runner, model, i)
+        losses = model(**data, mode='loss')
+        on = {f'distill.{n}' for n, f in model.distiller.loss_weight_factors.items() if f}
+        assert {k for k in losses if k.startswith('distill.')} == on
+        assert all(torch.isfinite(v) for v in losses.values())
 
 
 def test_kd_sim_config_does_not_run_the_teacher():

@@ -1,9 +1,10 @@
 # Overhaul of feature distillation (Heo et al. 2019): pre-ReLU last-stage maps, the student's
 # through a conv-BN connector, the teacher's raised to the margin of its BN (OFDTeacherConnector);
-# mdistiller's CIFAR weight 1e-3 on the summed partial L2, next to the student's own CE. The
-# reference also keeps the teacher's BN in train mode; here the teacher stays in eval mode.
+# mdistiller's CIFAR weight 1e-3 on the summed partial L2, next to the student's own CE; the
+# teacher's BN layers run in train mode (batch statistics), as mdistiller keeps its teacher.
 _base_ = ['../_base_/digits_feature_kd_pre_relu.py']
 model = dict(
+    teacher_norm_train=True,
     distiller=dict(
         connectors=dict(
             margin=dict(type='OFDTeacherConnector', bn='backbone.stages.1.1.bn', channels=128)),

@@ -180,3 +180,27 @@ FEATURE_HINT_WITH_CONNECTOR = dict(
     loss_forward_mappings=dict(loss_hint=dict(
         preds_S=dict(recorder='feat', from_student=True, connector='proj'),
         preds_T=dict(recorder='feat', from_student=False))))
+
+
+def test_teacher_norm_train_uses_batch_statistics_and_keeps_them_in_checkpoints(teacher_ckpt):
+    model = build_kd(teacher_ckpt, teacher_norm_train=True)
+    bn = model.teacher.backbone.stages[0][0].bn
+    before = bn.running_mean.clone()
+    model.train()
+    assert bn.training and not model.teacher.backbone.training  # only the norm layers
+    train_steps(model, 1)
+    assert not torch.equal(bn.running_mean, before)  # batch statistics were used and tracked
+    assert all(not p.requires_grad for p in model.teacher.parameters())
+    state = model.state_dict()
+    teacher_keys = {k for k in state if k.startswith('teacher.')}
+    assert teacher_keys and all(k.rsplit('.', 1)[1] in ('running_mean', 'running_var',
+                                                        'num_batches_tracked')
+                                for k in teacher_keys)
+    # a resumed model gets the updated statistics back
+    fresh = build_kd(teacher_ckpt, teacher_norm_train=True)
+    fresh.load_state_dict(state)
+    assert torch.equal(fresh.teacher.backbone.stages[0][0].bn.running_mean, bn.running_mean)
+    model.eval()
+    assert not bn.training
+    with pytest.raises(KDConfigError, match='teacher_norm_train is for a frozen teacher'):
+        build_kd(teacher_ckpt, teacher_norm_train=True, teacher_trainable=True)

@@ -2,6 +2,7 @@
 import os.path as osp
 
 import torch.nn as nn
+from torch.nn.modules.batchnorm import _BatchNorm
 from mmengine.runner.checkpoint import load_checkpoint
 
 from mmkd.utils.checkpoint import CheckpointFileError
@@ -28,15 +29,23 @@ def load_teacher_checkpoint(teacher: nn.Module, path: str, key: str) -> None:
     teacher._is_init = True
 
 
-def exclude_from_checkpoints(module: nn.Module, child: str) -> None:
+def exclude_from_checkpoints(module: nn.Module, child: str, keep_norm_stats: bool = False) -> None:
     """Leave ``module.<child>`` out of state dicts, and do not report it missing when loading.
 
     For frozen teachers: they are rebuilt from their own checkpoints, so storing them again in
-    every training checkpoint would only cost disk and time.
+    every training checkpoint would only cost disk and time. With ``keep_norm_stats`` the
+    running statistics of its norm layers stay in (a teacher whose norm layers run in train
+    mode changes them while training).
     """
+    stats = set()
+    if keep_norm_stats:
+        for name, m in getattr(module, child).named_modules():
+            if isinstance(m, _BatchNorm):
+                stats.update(f'{child}.{name}.{b}' for b, _ in m.named_buffers(recurse=False))
 
     def drop(mod, state_dict, prefix, local_metadata):
-        for k in [k for k in state_dict if k.startswith(f'{prefix}{child}.')]:
+        for k in [k for k in state_dict if k.startswith(f'{prefix}{child}.')
+                  and k[len(prefix):] not in stats]:
             del state_dict[k]
 
     def ignore_missing(mod, incompatible_keys):

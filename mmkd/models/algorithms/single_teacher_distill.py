@@ -39,6 +39,10 @@ class SingleTeacherDistill(BaseAlgorithm):
         calculate_student_loss (bool): add the student's own task loss. Defaults to True.
         teacher_early_exit (bool): stop a frozen teacher's forward once every teacher record is
             taken. Defaults to True; turn off for a teacher whose call count varies per batch.
+        teacher_norm_train (bool): run a frozen teacher's norm layers in train mode: they
+            normalise with the batch's statistics (and update their running statistics, which
+            are then saved in checkpoints), as mdistiller's OFD keeps its teacher in train
+            mode. Defaults to False (eval mode, the usual choice).
         architecture, data_preprocessor, student_only, init_cfg: see :class:`BaseAlgorithm`.
     """
 
@@ -46,8 +50,12 @@ class SingleTeacherDistill(BaseAlgorithm):
                  teacher_ckpt: Optional[str] = None, teacher_trainable: bool = False,
                  teacher_norm_eval: bool = True, student_trainable: bool = True,
                  calculate_student_loss: bool = True, teacher_early_exit: bool = True,
-                 **kwargs) -> None:
+                 teacher_norm_train: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
+        if teacher_norm_train and teacher_trainable:
+            raise KDConfigError('model.teacher_norm_train is for a frozen teacher; a trainable '
+                                'teacher\'s norm layers follow model.teacher_norm_eval')
+        self.teacher_norm_train = teacher_norm_train
         self.teacher_trainable = teacher_trainable
         self.teacher_norm_eval = teacher_norm_eval
         self.student_trainable = student_trainable
@@ -77,7 +85,7 @@ class SingleTeacherDistill(BaseAlgorithm):
             teacher_early_exit and not teacher_trainable)
 
         if not teacher_trainable:
-            exclude_from_checkpoints(self, 'teacher')
+            exclude_from_checkpoints(self, 'teacher', keep_norm_stats=teacher_norm_train)
 
     def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         losses = {}
@@ -97,6 +105,10 @@ class SingleTeacherDistill(BaseAlgorithm):
             return self
         if not self.teacher_trainable:
             self.teacher.eval()
+            if mode and self.teacher_norm_train:
+                for m in self.teacher.modules():
+                    if isinstance(m, _BatchNorm):
+                        m.train()
         elif mode and self.teacher_norm_eval:
             for m in self.teacher.modules():
                 if isinstance(m, _BatchNorm):

@@ -1,11 +1,15 @@
 from .base_connector import BaseConnector
 from .conv_module_connector import ConvModuleConnector
+from .factor_transfer import Paraphraser, Translator
+from .hint_regressor import HintRegressor
 from .linear_connector import LinearConnector
 from .ofd_teacher_connector import OFDTeacherConnector
+from .review_fusion import ReviewKDFusion
 from .torch_op_connectors import (FlattenConnector, InterpolateConnector, NormalizeConnector,
                                   PoolConnector)
 
 __all__ = [
     'BaseConnector', 'ConvModuleConnector', 'LinearConnector', 'OFDTeacherConnector',
-    'FlattenConnector', 'InterpolateConnector', 'NormalizeConnector', 'PoolConnector'
+    'FlattenConnector', 'InterpolateConnector', 'NormalizeConnector', 'PoolConnector',
+    'HintRegressor', 'Paraphraser', 'Translator', 'ReviewKDFusion'
 ]

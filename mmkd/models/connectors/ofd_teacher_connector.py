@@ -3,6 +3,7 @@ from typing import Dict, Optional
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError, suggest
@@ -26,12 +27,14 @@ class OFDTeacherConnector(BaseConnector):
             ``backbone.taps.stage3_pre``.
         channels (int): its number of channels.
         teacher (str, optional): which teacher, for ``MultiTeacherDistill``.
+        output_size (int | tuple, optional): average-pool the teacher's map to this size
+            first (the student's, where it is smaller), as mdistiller does before the margin.
     """
 
     def __init__(self, bn: str, channels: int, teacher: Optional[str] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 output_size=None, init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
-        self.bn, self.teacher = bn, teacher
+        self.bn, self.teacher, self.output_size = bn, teacher, output_size
         self.register_buffer('margin', torch.zeros(channels))
 
     def init_from_teachers(self, teachers: Dict[str, nn.Module], key: str) -> None:
@@ -52,4 +55,6 @@ class OFDTeacherConnector(BaseConnector):
         self.margin.copy_(ofd_margin(bn.weight, bn.bias))
 
     def forward_train(self, feature: torch.Tensor) -> torch.Tensor:
+        if self.output_size is not None:
+            feature = F.adaptive_avg_pool2d(feature, self.output_size)
         return torch.maximum(feature, self.margin.view(1, -1, *([1] * (feature.dim() - 2))))

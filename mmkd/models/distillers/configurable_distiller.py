@@ -30,7 +30,8 @@ class ConfigurableDistiller(BaseModule):
             from_student=bool, record_idx=0, data_idx=None, connector=None)``. ``recorder`` may be
             a list of names: the argument is then a tuple of those records, in order (for
             losses over several layers); ``connector`` is then one name (it receives the tuple)
-            or a list of names or None, one per record. The arguments
+            or a list of names or None, one per record; ``'NAME.VIEW'`` names another output
+            of a connector (one it lists in ``views``). The arguments
             ``gt_labels`` and ``data_samples`` are filled from the batch and are not mapped.
 
     Everything is checked when the distiller is built: each error names the config key at
@@ -157,8 +158,8 @@ class ConfigurableDistiller(BaseModule):
                         f'takes {list(params)}. ' + suggest(arg, params))
                 checked[name][arg] = self._check_spec(spec, where)
                 named = checked[name][arg]['connector']
-                used_connectors.update(c for c in (named if isinstance(named, tuple) else
-                                                   (named, )) if c is not None)
+                used_connectors.update(c.partition('.')[0] for c in (
+                    named if isinstance(named, tuple) else (named, )) if c is not None)
             missing = [p for p, d in params.items()
                        if d is inspect.Parameter.empty and p not in BATCH_INPUTS
                        and p not in mapping]
@@ -210,13 +211,27 @@ class ConfigurableDistiller(BaseModule):
                     f'connectors for recorder={recorder!r}')
             connector = tuple(connectors)
         for c in connectors:
-            if c is not None and c not in self.connectors:
-                raise KDConfigError(
-                    f'{where}.connector={c!r} is not in model.distiller.connectors. '
-                    + suggest(str(c), self.connectors))
+            if c is not None:
+                self._check_connector(c, f'{where}.connector')
         return dict(recorder=tuple(names) if several else recorder,
                     from_student=spec['from_student'], record_idx=record_idx,
                     data_idx=data_idx, connector=connector, **extra)
+
+    def _check_connector(self, name: Any, where: str) -> None:
+        """A connector is named ``NAME`` (its forward) or ``NAME.VIEW`` (one of the other
+        outputs it lists in ``views``, e.g. ``Paraphraser``'s ``reconstruct``)."""
+        if not isinstance(name, str):
+            raise KDConfigError(f'{where} must be a connector name, got {name!r}')
+        base, _, view = name.partition('.')
+        if base not in self.connectors:
+            raise KDConfigError(f'{where}={name!r} is not in model.distiller.connectors. '
+                                + suggest(base, self.connectors))
+        views = getattr(self.connectors[base], 'views', ())
+        if view and view not in views:
+            raise KDConfigError(
+                f'{where}={name!r}: {type(self.connectors[base]).__name__} has no view '
+                f'{view!r}; ' + (f'its views are {list(views)}' if views else
+                                 'it has no views (name the connector alone)'))
 
     def _check_source(self, spec: dict, where: str) -> dict:
         """Check that the recorder named by ``spec`` exists; return extra normalised keys."""
@@ -276,7 +291,8 @@ class ConfigurableDistiller(BaseModule):
         return self._connect(spec['connector'], data, spec)
 
     def _connect(self, name: str, data: Any, spec: dict) -> Any:
-        connector = self.connectors[name]
+        base, _, view = name.partition('.')
+        connector = getattr(self.connectors[base], view) if view else self.connectors[base]
         try:
             return [connector(d) for d in data] if spec.get('multi') else connector(data)
         except torch.cuda.OutOfMemoryError:

@@ -5,6 +5,7 @@ from .decoupled_kd import DKDLoss, dkd_loss
 from .dist_loss import DISTLoss, dist_loss
 from .hard_label_kd import HardLabelKD, hard_label_kd
 from .kl_divergence import KLDivergence, kl_divergence
+from .hierarchical_context import HCLLoss, hcl
 from .l2_loss import L2Loss, l2_loss
 from .factor_transfer import FTLoss, ft_loss
 from .multi_teacher_kd import MultiTeacherKLDivergence, multi_teacher_kd
@@ -21,5 +22,5 @@ __all__ = [
     'KDPartialPT', 'KDPartialSim', 'KDPartialPTSim', 'KDPartialTopK', 'MultiTeacherKLDivergence',
     'multi_teacher_kd', 'ABLoss', 'ab_loss', 'ATLoss', 'at_loss', 'attention_map',
     'ChannelWiseDivergence', 'cwd_loss', 'FTLoss', 'ft_loss', 'NSTLoss', 'nst_loss', 'OFDLoss',
-    'ofd_loss', 'ofd_margin', 'PKDLoss', 'pkd_loss', 'VIDLoss', 'vid_nll'
+    'ofd_loss', 'ofd_margin', 'PKDLoss', 'pkd_loss', 'VIDLoss', 'vid_nll', 'HCLLoss', 'hcl'
 ]

@@ -24,6 +24,11 @@ def pool_to_smaller(f_s: torch.Tensor, f_t: torch.Tensor) -> Tuple[torch.Tensor,
     return f_s, f_t
 
 
+def as_map(feature: torch.Tensor) -> torch.Tensor:
+    """A (B, C) vector (e.g. a pooled feature) as a (B, C, 1, 1) map; maps pass unchanged."""
+    return feature[:, :, None, None] if feature.dim() == 2 else feature
+
+
 def resize_to(f: torch.Tensor, size) -> torch.Tensor:
     """Bilinear resize of a (B, C, H, W) map to ``size`` (a no-op when it already has it)."""
     if tuple(f.shape[2:]) == tuple(size):
