@@ -68,3 +68,49 @@ def test_two_process_cpu_training_keeps_ranks_in_sync(tmp_path, teacher_ckpt):
 
 def top1(log):
     return re.findall(r'Epoch\(test\).*accuracy/top1: ([0-9.]+)', log)[-1]
+
+
+def test_two_process_training_through_stages(tmp_path, teacher_ckpt):
+    """FT's two stages under DistributedDataParallel: the paraphraser stage leaves the student
+    without gradients, which DDP allows with find_unused_parameters; the ranks stay equal."""
+    from helpers import STUDENT, TEACHER
+    cfg = tmp_path / 'ft.py'
+    cfg.write_text(textwrap.dedent(f'''
+        _base_ = [{os.path.join(ROOT, 'configs/ft/ft_convnet-teacher_convnet-student_digits.py')!r}]
+        model = dict(
+            teacher=dict(_delete_=True, **{TEACHER!r}), teacher_ckpt={teacher_ckpt!r},
+            architecture=dict(_delete_=True, **{STUDENT!r}),
+            distiller=dict(connectors=dict(paraphraser=dict(in_channels=32),
+                                           translator=dict(teacher_channels=32))))
+        train_dataloader = dict(batch_size=32, dataset=dict(num_train=96))
+        train_cfg = dict(max_epochs=2, val_interval=2)
+        param_scheduler = dict(T_max=1, begin=1, end=2)
+        custom_hooks = [
+            dict(type='SyncBuffersHook'), dict(type='RandomStateHook'),
+            dict(type='DistillStagesHook', stages=[
+                dict(name='paraphraser', epochs=1, losses=dict(loss_rec=1.0), student_loss=False,
+                     trainable=['distiller.connectors.paraphraser']),
+                dict(name='main', losses=dict(loss_ft=1.0),
+                     frozen=['distiller.connectors.paraphraser'])])]
+        default_hooks = dict(logger=dict(interval=1))
+        randomness = dict(seed=0, deterministic=True)
+    '''))
+
+    def train(work, extra=()):
+        env = dict(PYTHON=PY, PORT=str(free_port()))
+        return subprocess.run(['bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir',
+                               str(work), *extra], cwd=ROOT,
+                              env=dict(os.environ, OMP_NUM_THREADS='1', **env),
+                              capture_output=True, text=True, timeout=600)
+
+    out = train(tmp_path / 'refused')
+    assert out.returncode != 0 and 'find_unused_parameters=True' in out.stdout + out.stderr
+    out = train(tmp_path / 'work', ['--cfg-options',
+                                    'model_wrapper_cfg.type=MMDistributedDataParallel',
+                                    'model_wrapper_cfg.find_unused_parameters=True'])
+    log = out.stdout + out.stderr
+    assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-4000:])
+    assert "stage 0 'paraphraser'" in log and "stage 1 'main'" in log
+    from mmkd.utils import load_checkpoint_file
+    ckpt = load_checkpoint_file(str(tmp_path / 'work' / 'epoch_2.pth'))
+    assert any(k.startswith('distiller.connectors.translator.') for k in ckpt['state_dict'])
