@@ -41,7 +41,8 @@ def batch(cfg):
     size = 8 if channels == 1 else 32
     classes = pre.get('num_classes', 10)
     images = torch.randint(0, 256, (4, channels, size, size)).float()
-    samples = [DataSample().set_gt_label(i % classes) for i in range(4)]
+    # as PackInputs makes them: the label and the sample's index in the dataset
+    samples = [DataSample(metainfo=dict(sample_idx=i)).set_gt_label(i % classes) for i in range(4)]
     return dict(inputs=images, data_samples=samples)
 
 

@@ -1,4 +1,5 @@
 from .digits import DigitsDataset
 from .hierarchical_synthetic import make_hierarchical_classification
+from .sample_index_dataset import SampleIndexDataset
 
-__all__ = ['DigitsDataset', 'make_hierarchical_classification']
+__all__ = ['DigitsDataset', 'make_hierarchical_classification', 'SampleIndexDataset']

@@ -42,3 +42,29 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
     env_cfg = cfg.setdefault('env_cfg', {})
     env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
     return True
+
+
+def gather_batches(x: torch.Tensor, keep_local_grad: bool = False):
+    """Every process's ``x`` (B_r, ...) concatenated in rank order, and where this process's
+    rows start. Batches may differ in size across processes.
+
+    The gathered copies carry no gradient; with ``keep_local_grad`` this process's own rows
+    are the input tensor itself, so gradients reach the local rows (only). Single-process
+    (or not initialised): ``(x, 0)``.
+    """
+    if not torch_dist.is_available() or not torch_dist.is_initialized() or \
+            torch_dist.get_world_size() == 1:
+        return x, 0
+    world, rank = torch_dist.get_world_size(), torch_dist.get_rank()
+    size = torch.tensor([x.shape[0]], device=x.device)
+    sizes = [torch.zeros_like(size) for _ in range(world)]
+    torch_dist.all_gather(sizes, size)
+    sizes = [int(s.item()) for s in sizes]
+    padded = x.detach().new_zeros((max(sizes), *x.shape[1:]))
+    padded[:x.shape[0]] = x.detach()
+    parts = [torch.empty_like(padded) for _ in range(world)]
+    torch_dist.all_gather(parts, padded)
+    parts = [p[:n] for p, n in zip(parts, sizes)]
+    if keep_local_grad:
+        parts[rank] = x
+    return torch.cat(parts), sum(sizes[:rank])

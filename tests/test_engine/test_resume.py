@@ -124,6 +124,20 @@ def stages(first_epochs):
     return apply
 
 
+def with_crd(cfg, teacher_ckpt):
+    """CRD's memory banks and normalising constants, and its negatives drawn by the loss."""
+    from helpers import kd_model_cfg
+    pooled = dict(feat=dict(type='ModuleInputs', source='head.fc'))
+    cfg.model = kd_model_cfg(teacher_ckpt, dict(
+        type='ConfigurableDistiller', student_recorders=pooled, teacher_recorders=pooled,
+        distill_losses=dict(loss_crd=dict(type='CRDLoss', student_channels=16,
+                                          teacher_channels=32, num_samples=128, feat_dim=16,
+                                          num_negatives=32)),
+        loss_forward_mappings=dict(loss_crd=dict(
+            preds_S=dict(recorder='feat', from_student=True),
+            preds_T=dict(recorder='feat', from_student=False)))))
+
+
 def _logits_kd():
     from helpers import LOGITS_KD
     return LOGITS_KD['student_recorders'], LOGITS_KD['loss_forward_mappings']['loss_kd']
@@ -133,9 +147,9 @@ LOGITS_KD_RECORDERS, LOGITS_KD_MAPPING = _logits_kd()
 
 
 @pytest.mark.parametrize(
-    'state', [with_connector, with_schedule, multi_teacher, stages(3), stages(2)],
+    'state', [with_connector, with_schedule, multi_teacher, stages(3), stages(2), with_crd],
     ids=['connector', 'loss-weight schedule', 'multi-teacher draw counter',
-         'in the middle of a training stage', 'at a stage boundary'])
+         'in the middle of a training stage', 'at a stage boundary', 'CRD memory banks'])
 def test_distiller_state_survives_an_interruption(tmp_path, teacher_ckpt, state):
     """What the distiller and the algorithm keep between steps is restored on resume: the run
     ends with exactly the weights (connectors, draw counter) of an uninterrupted one."""
@@ -164,3 +178,6 @@ def test_distiller_state_survives_an_interruption(tmp_path, teacher_ckpt, state)
         assert int(got['selection_step']) == 4 * 4  # 4 epochs of 4 steps, one draw each
     if state is with_connector:
         assert any(k.startswith('distiller.connectors.proj.') for k in got)
+    if state is with_crd:
+        bank = 'distiller.distill_losses.loss_crd.memory_s'
+        assert bank in got and (got['distiller.distill_losses.loss_crd.z'] > 0).all()

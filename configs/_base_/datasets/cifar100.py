@@ -14,11 +14,12 @@ train_pipeline = [
     dict(type='mmpretrain.PackInputs'),
 ]
 test_pipeline = [dict(type='mmpretrain.PackInputs')]
+train_dataset = dict(type=dataset_type, data_root='data/cifar100', split='train',
+                     pipeline=train_pipeline)
 train_dataloader = dict(
     batch_size=64,
     num_workers=4,
-    dataset=dict(type=dataset_type, data_root='data/cifar100', split='train',
-                 pipeline=train_pipeline),
+    dataset=train_dataset,
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
 val_dataloader = dict(

@@ -12,6 +12,9 @@ def _taps(n, suffix=''):
 taps3, taps4 = _taps(3), _taps(4)
 pre_taps3, pre_taps4 = _taps(3, '_pre'), _taps(4, '_pre')
 pooled = dict(type='ModuleInputs', source='head.fc')
+# one record named `feat` on each side into a loss's preds_S / preds_T
+feat_mapping = dict(preds_S=dict(recorder='feat', from_student=True),
+                    preds_T=dict(recorder='feat', from_student=False))
 # ReviewKD's inputs: the student's stages and pooled feature, the teacher's pre-ReLU stages and
 # pooled feature
 review_student3, review_student4 = dict(taps3, pooled=pooled), dict(taps4, pooled=pooled)
@@ -60,3 +63,14 @@ ab_mappings3, ab_mappings4 = _per_stage(3, 'loss_ab', 'ab'), _per_stage(4, 'loss
 ab_plain_mappings3, ab_plain_mappings4 = _per_stage(3, 'loss_ab'), _per_stage(4, 'loss_ab')
 ofd_mappings3 = _per_stage(3, 'loss_ofd', 'proj', 'margin')
 ofd_mappings4 = _per_stage(4, 'loss_ofd', 'proj', 'margin')
+
+
+def _fsp(n):
+    names = ['stem'] + [f'stage{i}' for i in range(1, n + 1)]
+    taps = {name: dict(type='ModuleOutputs', source=f'backbone.taps.{name}') for name in names}
+    return taps, dict(loss_fsp=dict(preds_S=dict(recorder=names, from_student=True),
+                                    preds_T=dict(recorder=names, from_student=False)))
+
+
+# FSP: the stem and every stage, one loss over their consecutive pairs
+(fsp_taps3, fsp_mapping3), (fsp_taps4, fsp_mapping4) = _fsp(3), _fsp(4)

@@ -3,6 +3,8 @@
 # (`stage2`) and before it (`stage2_pre`: the BN of the stage's last block). Method configs
 # pick the recorders, the connectors and the loss.
 stage2 = dict(feat=dict(type='ModuleOutputs', source='backbone.stages.1'))
+# the pooled feature (the input of the classifier's fc layer), for embedding-space methods
+pooled = dict(feat=dict(type='ModuleInputs', source='head.fc'))
 student_stage2_pre = dict(feat=dict(type='ModuleOutputs', source='backbone.stages.1.0.bn'))
 teacher_stage2_pre = dict(feat=dict(type='ModuleOutputs', source='backbone.stages.1.1.bn'))
 # conv + BN from the student's 16 channels to the teacher's 128 (the reference connectors of

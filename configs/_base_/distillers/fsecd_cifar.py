@@ -1,0 +1,10 @@
+# In-batch contrastive KD with feature-space embedding (Ye, Chen & Lai 2023) on CIFAR-100:
+# the student's pooled feature embedded into the teacher's pooled-feature space by a linear
+# projector, InfoNCE over the batch's teacher features (gathered from every process), tau
+# 0.1, weight 1, next to the student's CE. No published CIFAR-100 setting: see
+# configs/fsecd/README.md for the choices. Pair configs size the projector.
+_base_ = ['./cifar_stage_taps.py']
+fsecd_losses = dict(loss_fsecd=dict(type='InBatchContrastiveLoss', tau=0.1, loss_weight=1.0))
+fsecd_mappings = dict(loss_fsecd=dict(
+    preds_S=dict(recorder='feat', from_student=True, connector='proj'),
+    preds_T=dict(recorder='feat', from_student=False)))

@@ -1,0 +1,19 @@
+# CC (setting in configs/_base_/distillers/cc_cifar.py) on the pooled features of vgg13 (512) ->
+# mobilenetv2 (1280), each through a 128-d linear embedding.
+_base_ = [
+    '../_base_/models/cifar_kd/vgg13_mobilenetv2.py', '../_base_/datasets/cifar100.py',
+    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
+    '../_base_/distillers/cc_cifar.py'
+]
+model = dict(
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_recorders=dict(feat={{_base_.pooled}}),
+        teacher_recorders=dict(feat={{_base_.pooled}}),
+        connectors=dict(
+            embed_s=dict(type='LinearConnector', in_channels=1280, out_channels=128),
+            embed_t=dict(type='LinearConnector', in_channels=512, out_channels=128)),
+        distill_losses={{_base_.cc_losses}},
+        loss_forward_mappings={{_base_.cc_mappings}}))
+# Lighter students train at lr 0.01 in the benchmarks.
+optim_wrapper = dict(optimizer=dict(lr=0.01))
