@@ -39,3 +39,20 @@ def test_test_loop_reports_the_teacher_on_request(tmp_path, teacher_ckpt):
     # The test split is the validation split here: both loops report the same teacher.
     assert metrics['teacher/accuracy/top1'] == pytest.approx(
         runner.val_loop.run()['teacher/accuracy/top1'])
+
+
+def test_validation_names_the_models_of_a_multi_teacher_algorithm(tmp_path, teacher_ckpt):
+    from mmkd.utils import KDConfigError
+    from test_engine.test_resume import multi_teacher
+    cfg = digits_kd_config(tmp_path, teacher_ckpt, epochs=1)
+    multi_teacher(cfg, teacher_ckpt)
+    cfg.val_cfg = dict(type='DistillValLoop', models=['t2'])
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    metrics = runner.val_loop.run()
+    assert 't2/accuracy/top1' in metrics and not any(k.startswith('t1/') for k in metrics)
+    runner.val_loop.models, runner.val_loop.evaluate_teacher = [], True
+    assert {'t1/accuracy/top1', 't2/accuracy/top1'} <= set(runner.val_loop.run())
+    runner.val_loop.models = ['t3']
+    with pytest.raises(KDConfigError, match="DistillValLoop.models: .*no model 't3' to evaluate"):
+        runner.val_loop.run()

@@ -164,3 +164,86 @@ def test_connectors_per_record_or_over_the_tuple(teacher_ckpt):
         bad = _two_stages()
         bad['loss_forward_mappings']['loss_at']['preds_S']['recorder'] = ['s0', 's2']
         build_kd(teacher_ckpt, distiller=bad)
+
+
+LOGITS = dict(logits=dict(type='ModuleOutputs', source='head.fc'))
+
+
+def sourced(**mappings):
+    return ConfigurableDistiller(
+        student_recorders=LOGITS, recorders=dict(peer1=LOGITS, peer2=LOGITS),
+        distill_losses={name: dict(type='KLDivergence') for name in mappings},
+        loss_forward_mappings=mappings)
+
+
+def test_named_sources_and_their_errors():
+    d = sourced(loss_a=dict(preds_S=dict(recorder='logits', source='student'),
+                            preds_T=dict(recorder='logits', source='peer2')))
+    assert list(d.sources) == ['student', 'peer1', 'peer2']
+    spec = d.loss_forward_mappings['loss_a']['preds_T']
+    assert spec['sources'] == ('peer2', ) and not spec['several_sources']
+    d = sourced(loss_a=dict(preds_S=dict(recorder='logits', from_student=True),
+                            preds_T=dict(recorder='logits', source='all')))
+    assert d.loss_forward_mappings['loss_a']['preds_T']['sources'] == ('peer1', 'peer2')
+    with pytest.raises(KDConfigError, match=r"preds_T\.source='peer3' is not a record source.*"
+                                            r"'peer1', 'peer2'.*Did you mean"):
+        sourced(loss_a=dict(preds_S=dict(recorder='logits', source='student'),
+                            preds_T=dict(recorder='logits', source='peer3')))
+    with pytest.raises(KDConfigError, match='either source=... or from_student'):
+        sourced(loss_a=dict(preds_S=dict(recorder='logits', source='student', from_student=True),
+                            preds_T=dict(recorder='logits', source='peer1')))
+    with pytest.raises(KDConfigError, match=r'preds_T needs source=\.\.\.'):
+        sourced(loss_a=dict(preds_S=dict(recorder='logits', source='student'),
+                            preds_T=dict(recorder='logits')))
+    with pytest.raises(KDConfigError, match=r"recorders\.peer1: there is already a record source"):
+        ConfigurableDistiller(teacher_recorders=dict(peer1=LOGITS), recorders=dict(peer1=LOGITS))
+
+
+def test_record_runs_a_model_only_when_a_loss_reads_it_this_step(teacher_ckpt):
+    from helpers import build_kd, digits_batch
+    model = build_kd(teacher_ckpt)
+    calls = []
+    model.teacher.register_forward_hook(lambda *a: calls.append(1))
+    data = model.data_preprocessor(digits_batch(4), training=True)
+    model(**data, mode='loss')
+    assert calls == [1]
+    model.distiller.set_loss_weight_factors(dict(loss_kd=0.0), 'test')
+    losses = model(**data, mode='loss')
+    assert calls == [1] and set(losses) == {'student.loss'}  # KD off: no teacher pass
+    assert model.distiller.needs('teacher') is False
+    with pytest.raises(KDConfigError, match="no record source 'teachr'"):
+        model.distiller.set_active_sources(['teachr'])
+
+
+def test_early_exit_passes_through_a_models_own_except_exception(teacher_ckpt):
+    """The early-exit signal is not an Exception: a model that catches Exception around its
+    layers (as some models do for optional inputs) is still stopped."""
+    from helpers import build_kd, digits_batch
+    from mmkd.models.recorders import ForwardComplete
+    assert not issubclass(ForwardComplete, Exception)
+    hint = dict(
+        type='ConfigurableDistiller',
+        student_recorders=dict(feat=dict(type='ModuleOutputs', source='backbone.stages.1')),
+        teacher_recorders=dict(feat=dict(type='ModuleOutputs', source='backbone.stages.1')),
+        connectors=dict(proj=dict(type='ConvModuleConnector', in_channel=16, out_channel=32)),
+        distill_losses=dict(loss_hint=dict(type='L2Loss')),
+        loss_forward_mappings=dict(loss_hint=dict(
+            preds_S=dict(recorder='feat', from_student=True, connector='proj'),
+            preds_T=dict(recorder='feat', from_student=False))))
+    model = build_kd(teacher_ckpt, distiller=hint)
+    backbone = model.teacher.backbone
+    original = backbone.forward
+
+    def guarded(x):
+        try:
+            return original(x)
+        except Exception:  # noqa: BLE001  (what the test is about)
+            return (torch.zeros(1), )
+
+    backbone.forward = guarded
+    head_calls = []
+    model.teacher.head.register_forward_hook(lambda *a: head_calls.append(1))
+    data = model.data_preprocessor(digits_batch(4), training=True)
+    model(**data, mode='loss')
+    model(**data, mode='loss')
+    assert len(head_calls) == 1  # the second pass stopped after stages.1, not swallowed

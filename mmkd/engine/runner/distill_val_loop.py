@@ -1,5 +1,5 @@
-"""Validation and test of the student, and optionally of the teacher, of a distillation algorithm."""
-from typing import Dict, List, Sequence, Union
+"""Validation and test of the student, and on request of the other models, of an algorithm."""
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 from mmengine.evaluator import Evaluator
@@ -10,13 +10,17 @@ from mmengine.runner.loops import _parse_losses
 from torch.utils.data import DataLoader
 
 from mmkd.registry import LOOPS
+from mmkd.utils.config_errors import KDConfigError, suggest
 
 
 class _TeacherEvaluation:
-    """MMEngine's val/test loop over the student, then (on request) the teacher on the same data.
+    """MMEngine's val/test loop over the student, then (on request) other models of the
+    algorithm (each teacher, peer or exit it exposes by name) on the same data.
 
     The student's metrics keep their names, so ``save_best`` and the logs refer to the student;
-    the teacher's are added with the prefix ``teacher/``.
+    another model's are added with its name as prefix (``teacher/accuracy/top1``,
+    ``t1/...``). ``evaluate_teacher=True`` is shorthand for every model the algorithm
+    exposes; ``models=[...]`` names them.
     """
 
     phase = 'val'  # the hooks' and the model's step names: 'val' or 'test'
@@ -33,40 +37,56 @@ class _TeacherEvaluation:
         metrics = self.evaluator.evaluate(len(self.dataloader.dataset))
         if step_losses:
             metrics.update(_parse_losses(step_losses, self.phase))
-        if self.evaluate_teacher:
+        if self.evaluate_teacher or self.models:
             metrics.update(self._teacher_metrics())
         hook(f'after_{self.phase}_epoch', metrics=metrics)
         hook(f'after_{self.phase}')
         return metrics
 
+    def _names(self, model) -> List[str]:
+        exposed = model.named_models() if hasattr(model, 'named_models') else {}
+        names = list(self.models) if self.models else (list(exposed) if self.evaluate_teacher
+                                                        else [])
+        if self.evaluate_teacher and not exposed:
+            raise TypeError(f'evaluate_teacher=True needs an algorithm with a teacher, '
+                            f'got {type(model).__name__}')
+        for name in names:
+            if name not in exposed:
+                raise KDConfigError(
+                    f'{type(self).__name__}.models: {type(model).__name__} has no model '
+                    f'{name!r} to evaluate. ' + suggest(name, exposed))
+        return names
+
     @torch.no_grad()
     def _teacher_metrics(self) -> dict:
         model = self.runner.model.module if is_model_wrapper(self.runner.model) else self.runner.model
-        if getattr(model, 'teacher', None) is None:
-            raise TypeError(f'evaluate_teacher=True needs an algorithm with a teacher, '
-                            f'got {type(model).__name__}')
+        metrics = {}
         step = getattr(model, f'{self.phase}_step')
-        with model.predict_with(model.teacher):
-            for data_batch in self.dataloader:
-                with autocast(enabled=self.fp16):
-                    outputs: Sequence = step(data_batch)
-                self.evaluator.process(data_samples=outputs, data_batch=data_batch)
-        teacher = self.evaluator.evaluate(len(self.dataloader.dataset))
-        return {f'teacher/{k}': v for k, v in teacher.items()}
+        exposed = model.named_models() if hasattr(model, 'named_models') else {}
+        for name in self._names(model):
+            with model.predict_with(exposed[name]):
+                for data_batch in self.dataloader:
+                    with autocast(enabled=self.fp16):
+                        outputs: Sequence = step(data_batch)
+                    self.evaluator.process(data_samples=outputs, data_batch=data_batch)
+            result = self.evaluator.evaluate(len(self.dataloader.dataset))
+            metrics.update({f'{name}/{k}': v for k, v in result.items()})
+        return metrics
 
 
 @LOOPS.register_module()
 class DistillValLoop(_TeacherEvaluation, ValLoop):
-    """MMEngine's ``ValLoop`` that can also evaluate the teacher.
+    """MMEngine's ``ValLoop`` that can also evaluate the algorithm's other models.
 
-    Use it with ``val_cfg = dict(type='DistillValLoop', evaluate_teacher=True)``.
+    Use it with ``val_cfg = dict(type='DistillValLoop', evaluate_teacher=True)`` (every
+    teacher) or ``models=['t1']`` (the named ones).
     """
 
     def __init__(self, runner, dataloader: Union[DataLoader, Dict],
                  evaluator: Union[Evaluator, Dict, List], fp16: bool = False,
-                 evaluate_teacher: bool = False) -> None:
+                 evaluate_teacher: bool = False, models: Optional[Sequence[str]] = None) -> None:
         super().__init__(runner, dataloader, evaluator, fp16)
-        self.evaluate_teacher = evaluate_teacher
+        self.evaluate_teacher, self.models = evaluate_teacher, list(models or [])
 
 
 @LOOPS.register_module()
@@ -78,6 +98,6 @@ class DistillTestLoop(_TeacherEvaluation, TestLoop):
 
     def __init__(self, runner, dataloader: Union[DataLoader, Dict],
                  evaluator: Union[Evaluator, Dict, List], fp16: bool = False,
-                 evaluate_teacher: bool = False) -> None:
+                 evaluate_teacher: bool = False, models: Optional[Sequence[str]] = None) -> None:
         super().__init__(runner, dataloader, evaluator, fp16)
-        self.evaluate_teacher = evaluate_teacher
+        self.evaluate_teacher, self.models = evaluate_teacher, list(models or [])

@@ -69,6 +69,11 @@ class BaseAlgorithm(BaseModel):
             return model(inputs, data_samples, mode=mode)
         raise RuntimeError(f'Invalid mode "{mode}"; only "tensor", "predict" and "loss" exist')
 
+    def named_models(self) -> Dict[str, nn.Module]:
+        """The algorithm's models other than the student, by the names their record sources
+        and validation metrics use (``'teacher'``, each teacher's name, ...). None here."""
+        return {}
+
     @contextmanager
     def predict_with(self, model: nn.Module):
         """Within this context, ``'tensor'`` and ``'predict'`` modes run ``model`` (e.g. the
@@ -191,14 +196,16 @@ class BaseAlgorithm(BaseModel):
         ``self.calculate_student_loss`` (and optionally ``self.student_trainable``), after the
         teachers have run inside their recorders.
         """
-        with self.distiller.student_recorders, torch.set_grad_enabled(
-                getattr(self, 'student_trainable', True)):
-            if self.calculate_student_loss:
-                losses.update(add_prefix(self.student(inputs, data_samples, mode='loss'), 'student'))
-            elif self.distiller.reads_student():
-                self.student(inputs, data_samples, mode='tensor')
-            # else: nothing at this step needs the student (e.g. a connector's pre-training
-            # stage on teacher features), so it does not run.
+        grad = getattr(self, 'student_trainable', True)
+        if self.calculate_student_loss:
+            losses.update(add_prefix(self.distiller.record(
+                'student', lambda: self.student(inputs, data_samples, mode='loss'), grad=grad,
+                required=True), 'student'))
+        else:
+            # skipped when nothing at this step reads the student (e.g. a connector's
+            # pre-training stage on teacher features)
+            self.distiller.record('student', lambda: self.student(inputs, data_samples,
+                                                                  mode='tensor'), grad=grad)
         losses.update(add_prefix(self.distiller.compute_distill_losses(data_samples), 'distill'))
         self.distiller.reset_records()
         return losses

@@ -65,8 +65,8 @@ class MultiTeacherDistill(BaseAlgorithm):
             ignore_loaded_entries(self, 'teachers', 'teacher_preprocessors')
             return
         self.distiller.prepare_from_teachers(self.teachers)
-        for manager in self.distiller.teacher_recorders.values():
-            manager.stop_when_complete = teacher_early_exit
+        for name in self.teachers:
+            self.distiller.set_early_exit(name, teacher_early_exit)
         exclude_from_checkpoints(self, 'teachers')
 
     def _add_teacher(self, name: str, cfg: dict) -> None:
@@ -101,13 +101,14 @@ class MultiTeacherDistill(BaseAlgorithm):
 
     def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         active = self.select_teachers()
-        self.distiller.active_teachers = active
+        self.distiller.set_active_sources(active)
         for name in active:
-            recorders = self.distiller.teacher_recorders[name]
-            if recorders.needs_forward:
-                with recorders, torch.no_grad():
-                    self.teachers[name](self.teacher_inputs(name, inputs), data_samples, mode='tensor')
+            self.distiller.record(name, lambda: self.teachers[name](
+                self.teacher_inputs(name, inputs), data_samples, mode='tensor'))
         return self.student_and_distill_losses(inputs, data_samples, {})
+
+    def named_models(self) -> Dict[str, nn.Module]:
+        return dict(self.teachers.items())
 
     def train(self, mode: bool = True) -> 'MultiTeacherDistill':
         super().train(mode)

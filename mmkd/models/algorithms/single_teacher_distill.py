@@ -81,8 +81,7 @@ class SingleTeacherDistill(BaseAlgorithm):
 
         self.distiller = self.build_distiller(distiller, ConfigurableDistiller)
         self.distiller.prepare_from_teacher(self.teacher)
-        self.distiller.teacher_recorders.stop_when_complete = (
-            teacher_early_exit and not teacher_trainable)
+        self.distiller.set_early_exit('teacher', teacher_early_exit and not teacher_trainable)
 
         if not teacher_trainable:
             exclude_from_checkpoints(self, 'teacher', keep_norm_stats=teacher_norm_train)
@@ -90,14 +89,18 @@ class SingleTeacherDistill(BaseAlgorithm):
     def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         losses = {}
         if self.teacher_trainable:
-            with self.distiller.teacher_recorders:
-                teacher_losses = self.teacher(inputs, data_samples, mode='loss')
+            teacher_losses = self.distiller.record(
+                'teacher', lambda: self.teacher(inputs, data_samples, mode='loss'), grad=True,
+                required=True)
             losses.update(add_prefix(teacher_losses, 'teacher'))
-        elif self.distiller.teacher_recorders.needs_forward:
-            with self.distiller.teacher_recorders, torch.no_grad():
-                self.teacher(inputs, data_samples, mode='tensor')
+        else:
+            self.distiller.record('teacher', lambda: self.teacher(inputs, data_samples,
+                                                                  mode='tensor'))
 
         return self.student_and_distill_losses(inputs, data_samples, losses)
+
+    def named_models(self) -> Dict[str, nn.Module]:
+        return {} if self.teacher is None else dict(teacher=self.teacher)
 
     def train(self, mode: bool = True) -> 'SingleTeacherDistill':
         super().train(mode)

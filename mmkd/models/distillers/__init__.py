@@ -1,4 +1,6 @@
 from .configurable_distiller import ConfigurableDistiller
-from .multi_teacher_distiller import MultiTeacherDistiller
+
+# Several teachers are several record sources of the one distiller; the name stays for configs.
+MultiTeacherDistiller = ConfigurableDistiller
 
 __all__ = ['ConfigurableDistiller', 'MultiTeacherDistiller']

@@ -1,6 +1,6 @@
 """Recorders -> connectors -> losses, wired by ``loss_forward_mappings`` and checked at build."""
 import inspect
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -10,46 +10,81 @@ from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError, suggest
 from ..recorders import RecorderManager
 from ..utils.structures import get_gt_labels
+from .loss_mappings import (BATCH_INPUTS, MAPPING_KEYS, STUDENT, MappingChecker,
+                            forward_params, sources_read)
 
-# Inputs a loss may ask for by name that the distiller takes from the batch itself.
-BATCH_INPUTS = ('gt_labels', 'data_samples')
-MAPPING_KEYS = ('recorder', 'from_student', 'record_idx', 'data_idx', 'connector')
+__all__ = ['ConfigurableDistiller', 'BATCH_INPUTS', 'MAPPING_KEYS']
+
+
+def _is_recorder_cfg(cfg: Any) -> bool:
+    return isinstance(cfg, dict) and 'type' in cfg
 
 
 @MODELS.register_module()
+@MODELS.register_module(name='MultiTeacherDistiller')
 class ConfigurableDistiller(BaseModule):
-    """Computes distillation losses from what the student and the teacher recorded.
+    """Computes distillation losses from what the models of an algorithm recorded.
+
+    Every model an algorithm holds (the student, each teacher, each peer, an EMA copy) is a
+    *record source* with a name and its own recorders, and a mapping names the source it
+    reads. The student is ``'student'``; a single teacher is ``'teacher'``.
 
     Args:
-        student_recorders (dict): ``name -> recorder config`` installed on the student.
-        teacher_recorders (dict): ``name -> recorder config`` installed on the teacher.
+        student_recorders (dict): ``name -> recorder config`` of the student (source
+            ``'student'``).
+        teacher_recorders (dict): ``name -> recorder config`` of the teacher (source
+            ``'teacher'``), or ``teacher name -> {name -> recorder config}`` for several
+            teachers (sources named after them; ``MultiTeacherDistill``'s form).
+        recorders (dict): the general form, ``source name -> {name -> recorder config}``,
+            for any model the algorithm names (``'peer1'``, ``'ema'``, ...); may be combined
+            with the two above.
         distill_losses (dict): ``name -> loss config``. Every name must contain ``'loss'``
             (MMEngine only sums log entries whose name does).
         connectors (dict): ``name -> connector config``; trainable, saved with the student.
         loss_forward_mappings (dict): for every loss, ``forward argument -> dict(recorder=...,
-            from_student=bool, record_idx=0, data_idx=None, connector=None)``. ``recorder`` may be
+            source=..., record_idx=0, data_idx=None, connector=None)``. ``source`` names a
+            source, a list of them or ``'all'`` (every source but the student): a list of
+            records, one per source that ran this step. ``from_student=True/False`` (with
+            ``teacher=`` for several teachers) is shorthand for ``source``. ``recorder`` may be
             a list of names: the argument is then a tuple of those records, in order (for
             losses over several layers); ``connector`` is then one name (it receives the tuple)
             or a list of names or None, one per record; ``'NAME.VIEW'`` names another output
-            of a connector (one it lists in ``views``). The arguments
-            ``gt_labels`` and ``data_samples`` are filled from the batch and are not mapped.
+            of a connector (one it lists in ``views``). The arguments ``gt_labels`` and
+            ``data_samples`` are filled from the batch and are not mapped.
 
-    Everything is checked when the distiller is built: each error names the config key at
-    fault and what would be valid.
+    Everything is checked when the distiller is built (``loss_mappings.py``): each error
+    names the config key at fault and what would be valid. Per step, the algorithm records
+    each model through :meth:`record`, and per-step state reaches the distiller through
+    :meth:`set_active_sources` and :meth:`set_loss_weight_factors` only.
     """
 
     mapping_keys = MAPPING_KEYS
 
     def __init__(self, student_recorders: Optional[dict] = None,
-                 teacher_recorders: Optional[dict] = None,
+                 teacher_recorders: Optional[dict] = None, recorders: Optional[dict] = None,
                  distill_losses: Optional[dict] = None, connectors: Optional[dict] = None,
                  loss_forward_mappings: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
         key = 'model.distiller'
-        self.student_recorders = RecorderManager(student_recorders, f'{key}.student_recorders')
-        self.teacher_recorders = self._build_teacher_recorders(
-            teacher_recorders, f'{key}.teacher_recorders')
+        self.sources: Dict[str, RecorderManager] = {}
+        self._source_keys: Dict[str, str] = {}
+        self._add_source(STUDENT, student_recorders, f'{key}.student_recorders')
+        if teacher_recorders is not None:
+            if not isinstance(teacher_recorders, dict):
+                raise KDConfigError(f'{key}.teacher_recorders must be a dict, got '
+                                    f'{teacher_recorders!r}')
+            per_teacher = bool(teacher_recorders) and not any(
+                _is_recorder_cfg(v) for v in teacher_recorders.values()) and all(
+                isinstance(v, dict) and all(_is_recorder_cfg(r) for r in v.values())
+                for v in teacher_recorders.values())
+            if per_teacher:
+                for name, cfg in teacher_recorders.items():
+                    self._add_source(name, cfg, f'{key}.teacher_recorders.{name}')
+            else:
+                self._add_source('teacher', teacher_recorders, f'{key}.teacher_recorders')
+        for name, cfg in (recorders or {}).items():
+            self._add_source(name, cfg, f'{key}.recorders.{name}')
         self.distill_losses = self._build_modules(distill_losses, f'{key}.distill_losses')
         self.connectors = self._build_modules(connectors, f'{key}.connectors')
         for name in self.distill_losses:
@@ -57,13 +92,59 @@ class ConfigurableDistiller(BaseModule):
                 raise KDConfigError(
                     f'{key}.distill_losses.{name}: the name must contain "loss" (e.g. '
                     f'"loss_{name}"), or MMEngine would log it without adding it to the loss.')
-        self.loss_forward_mappings = self._check_mappings(loss_forward_mappings or {})
+        self.loss_forward_mappings = MappingChecker(
+            self.distill_losses, self.connectors, self.sources, self._source_keys).check(
+            loss_forward_mappings or {})
         # Loss-weight multipliers by who sets them (a schedule, a training stage, ...).
         self._factors_by_source: Dict[str, Dict[str, float]] = {}
+        self._active: Optional[List[str]] = None
         self._batch_inputs = {
-            name: [a for a in BATCH_INPUTS if a in _forward_params(loss)]
+            name: [a for a in BATCH_INPUTS if a in forward_params(loss)]
             for name, loss in self.distill_losses.items()
         }
+
+    def _add_source(self, name: str, cfg: Optional[dict], key: str) -> None:
+        if name in self.sources:
+            raise KDConfigError(f'{key}: there is already a record source named {name!r} '
+                                f'(from {self._source_keys[name]})')
+        self.sources[name] = RecorderManager(cfg, key)
+        self._source_keys[name] = key
+
+    # ------------------------------------------------------------------ compatibility views
+    @property
+    def student_recorders(self) -> RecorderManager:
+        return self.sources[STUDENT]
+
+    @property
+    def teacher_recorders(self):
+        """The ``'teacher'`` source's recorders, or ``name -> recorders`` of every non-student
+        source when there are several."""
+        others = {n: m for n, m in self.sources.items() if n != STUDENT}
+        if list(others) == ['teacher']:
+            return others['teacher']
+        return others
+
+    @property
+    def active_teachers(self) -> List[str]:
+        """The non-student sources that ran this step (read-only; see
+        :meth:`set_active_sources`)."""
+        return [n for n in self.sources if n != STUDENT and self.is_active(n)]
+
+    # ------------------------------------------------------------------ per-step state
+    def set_active_sources(self, names: Optional[Sequence[str]]) -> None:
+        """Say which sources run this step (e.g. the teacher drawn at random); None: all.
+        Mappings that read a list of sources get the records of the active ones; reading a
+        single inactive source is an error. The student is always active."""
+        if names is not None:
+            unknown = [n for n in names if n not in self.sources]
+            if unknown:
+                raise KDConfigError(f'no record source {unknown[0]!r}; the sources are '
+                                    f'{list(self.sources)}')
+            names = list(names)
+        self._active = names
+
+    def is_active(self, source: str) -> bool:
+        return source == STUDENT or self._active is None or source in self._active
 
     def set_loss_weight_factors(self, factors: Dict[str, float], source: str) -> None:
         """Set the multipliers that ``source`` (e.g. ``'schedule'``, ``'stage'``) applies to
@@ -94,14 +175,34 @@ class ConfigurableDistiller(BaseModule):
         """The losses computed at this step (factor not 0)."""
         return [name for name, f in self.loss_weight_factors.items() if f != 0]
 
+    # ------------------------------------------------------------------ recording
+    def needs(self, source: str) -> bool:
+        """Whether a forward pass of ``source`` is needed this step: it is active, some loss
+        computed this step reads it, and one of those records comes from a forward pass
+        (not only ``Parameter`` recorders)."""
+        return self.is_active(source) and self.sources[source].needs_forward and \
+            source in sources_read(self.loss_forward_mappings, self.active_losses())
+
+    def record(self, source: str, forward: Callable[[], Any], grad: bool = False,
+               required: bool = False) -> Any:
+        """Run ``forward()`` (a pass of the model ``source`` names) inside its recorders and
+        return its output.
+
+        Unless ``required`` (e.g. a model whose own loss is needed), the pass is skipped
+        when :meth:`needs` says nothing reads it this step (the result is then None). A pass
+        that the recorders stop early once every record is taken (``stop_when_complete``)
+        also returns None. ``grad`` enables gradients for the pass.
+        """
+        if not required and not self.needs(source):
+            return None
+        with self.sources[source], torch.set_grad_enabled(grad):
+            return forward()
+
     def reads_student(self) -> bool:
         """Whether any loss computed at this step reads a student record."""
-        return any(spec['from_student'] for name in self.active_losses()
-                   for spec in self.loss_forward_mappings[name].values())
+        return STUDENT in sources_read(self.loss_forward_mappings, self.active_losses())
 
-    def _build_teacher_recorders(self, cfg: Optional[dict], key: str):
-        return RecorderManager(cfg, key)
-
+    # ------------------------------------------------------------------ building
     @staticmethod
     def _build_modules(cfgs: Optional[dict], key: str) -> nn.ModuleDict:
         modules = nn.ModuleDict()
@@ -127,132 +228,28 @@ class ConfigurableDistiller(BaseModule):
                     f'{_init_params(MODELS.get(cfg["type"]))}.') from e
         return modules
 
-    def _check_mappings(self, mappings: dict) -> Dict[str, Dict[str, dict]]:
-        key = 'model.distiller.loss_forward_mappings'
-        if not isinstance(mappings, dict):
-            raise KDConfigError(f'{key} must be a dict, got {mappings!r}')
-        for name in mappings:
-            if name not in self.distill_losses:
-                raise KDConfigError(
-                    f'{key}.{name}: there is no loss {name!r} in model.distiller.distill_losses. '
-                    + suggest(name, self.distill_losses))
-        used_connectors = set()
-        checked: Dict[str, Dict[str, dict]] = {}
-        for name, loss in self.distill_losses.items():
-            params = _forward_params(loss)
-            mapping = mappings.get(name)
-            if mapping is None:
-                raise KDConfigError(
-                    f'{key}.{name} is missing: map the inputs '
-                    f'{[p for p in params if p not in BATCH_INPUTS]} of '
-                    f'{type(loss).__name__}.forward to recorders.')
-            checked[name] = {}
-            for arg, spec in mapping.items():
-                where = f'{key}.{name}.{arg}'
-                if arg in BATCH_INPUTS:
-                    raise KDConfigError(
-                        f'{where}: {arg} comes from the batch; remove it from the mapping.')
-                if arg not in params:
-                    raise KDConfigError(
-                        f'{where}: {type(loss).__name__}.forward has no argument {arg!r}; it '
-                        f'takes {list(params)}. ' + suggest(arg, params))
-                checked[name][arg] = self._check_spec(spec, where)
-                named = checked[name][arg]['connector']
-                used_connectors.update(c.partition('.')[0] for c in (
-                    named if isinstance(named, tuple) else (named, )) if c is not None)
-            missing = [p for p, d in params.items()
-                       if d is inspect.Parameter.empty and p not in BATCH_INPUTS
-                       and p not in mapping]
-            if missing:
-                raise KDConfigError(
-                    f'{key}.{name} does not map {missing}, which '
-                    f'{type(loss).__name__}.forward needs.')
-        unused = [c for c in self.connectors if c not in used_connectors]
-        if unused:
-            raise KDConfigError(
-                f'model.distiller.connectors {unused} are not used by any mapping in {key}; '
-                'name them with connector=... or remove them (unused trainable parameters '
-                'also break DistributedDataParallel).')
-        return checked
-
-    def _check_spec(self, spec: Any, where: str) -> dict:
-        if not isinstance(spec, dict):
-            raise KDConfigError(f'{where} must be a dict(recorder=..., from_student=...), got {spec!r}')
-        unknown = [k for k in spec if k not in self.mapping_keys]
-        if unknown:
-            raise KDConfigError(
-                f'{where}: unknown key(s) {unknown}; valid keys are {list(self.mapping_keys)}. '
-                + suggest(unknown[0], self.mapping_keys))
-        if 'recorder' not in spec or 'from_student' not in spec:
-            raise KDConfigError(f'{where} needs both "recorder" and "from_student"')
-        if not isinstance(spec['from_student'], bool):
-            raise KDConfigError(f'{where}.from_student must be True or False')
-        recorder = spec['recorder']
-        several = isinstance(recorder, (list, tuple))
-        names = list(recorder) if several else [recorder]
-        if not names or not all(isinstance(n, str) for n in names):
-            raise KDConfigError(f'{where}.recorder must be a recorder name or a non-empty list '
-                                f'of names, got {recorder!r}')
-        for i, name in enumerate(names):
-            extra = self._check_source(dict(spec, recorder=name),
-                                       f'{where}.recorder[{i}]' if several else where)
-        record_idx, data_idx = spec.get('record_idx', 0), spec.get('data_idx')
-        if not isinstance(record_idx, int) or isinstance(record_idx, bool) or record_idx < 0:
-            raise KDConfigError(f'{where}.record_idx must be an int >= 0, got {record_idx!r}')
-        if data_idx is not None and (not isinstance(data_idx, int) or isinstance(data_idx, bool)):
-            raise KDConfigError(f'{where}.data_idx must be an int or None, got {data_idx!r}')
-        connector = spec.get('connector')
-        connectors = list(connector) if isinstance(connector, (list, tuple)) else [connector]
-        if isinstance(connector, (list, tuple)):
-            if not several or len(connectors) != len(names):
-                raise KDConfigError(
-                    f'{where}.connector: a list of connectors goes with a list of recorders of '
-                    f'the same length (one per record, None for none); got {len(connectors)} '
-                    f'connectors for recorder={recorder!r}')
-            connector = tuple(connectors)
-        for c in connectors:
-            if c is not None:
-                self._check_connector(c, f'{where}.connector')
-        return dict(recorder=tuple(names) if several else recorder,
-                    from_student=spec['from_student'], record_idx=record_idx,
-                    data_idx=data_idx, connector=connector, **extra)
-
-    def _check_connector(self, name: Any, where: str) -> None:
-        """A connector is named ``NAME`` (its forward) or ``NAME.VIEW`` (one of the other
-        outputs it lists in ``views``, e.g. ``Paraphraser``'s ``reconstruct``)."""
-        if not isinstance(name, str):
-            raise KDConfigError(f'{where} must be a connector name, got {name!r}')
-        base, _, view = name.partition('.')
-        if base not in self.connectors:
-            raise KDConfigError(f'{where}={name!r} is not in model.distiller.connectors. '
-                                + suggest(base, self.connectors))
-        views = getattr(self.connectors[base], 'views', ())
-        if view and view not in views:
-            raise KDConfigError(
-                f'{where}={name!r}: {type(self.connectors[base]).__name__} has no view '
-                f'{view!r}; ' + (f'its views are {list(views)}' if views else
-                                 'it has no views (name the connector alone)'))
-
-    def _check_source(self, spec: dict, where: str) -> dict:
-        """Check that the recorder named by ``spec`` exists; return extra normalised keys."""
-        manager = self.student_recorders if spec['from_student'] else self.teacher_recorders
-        self._check_recorder_in(manager, spec['recorder'], where,
-                                'student_recorders' if spec['from_student'] else 'teacher_recorders')
-        return {}
-
-    @staticmethod
-    def _check_recorder_in(manager: RecorderManager, name: str, where: str, key: str) -> None:
-        if name not in manager.recorders:
-            raise KDConfigError(
-                f'{where}.recorder={name!r} is not in model.distiller.{key}. '
-                + suggest(name, manager.recorders))
-
     def prepare_from_student(self, model: nn.Module) -> None:
-        self.student_recorders.initialize(model)
+        self.prepare_source(STUDENT, model)
 
     def prepare_from_teacher(self, model: nn.Module) -> None:
-        self.teacher_recorders.initialize(model)
-        self.init_connectors_from_teachers(dict(teacher=model))
+        self.prepare_from_teachers(dict(teacher=model))
+
+    def prepare_from_teachers(self, teachers: Dict[str, nn.Module]) -> None:
+        """Install the recorders of every non-student source on the model of that name, and
+        give the loaded teachers to connectors that derive something from them."""
+        for name in self.sources:
+            if name == STUDENT:
+                continue
+            if name not in teachers:
+                raise KDConfigError(
+                    f'{self._source_keys[name]}: there is no teacher {name!r} among the '
+                    f"algorithm's models {list(teachers)}. " + suggest(name, teachers))
+            self.prepare_source(name, teachers[name])
+        self.init_connectors_from_teachers(dict(teachers))
+
+    def prepare_source(self, name: str, model: nn.Module) -> None:
+        """Install the recorders of source ``name`` on ``model``."""
+        self.sources[name].initialize(model)
 
     def init_connectors_from_teachers(self, teachers: dict) -> None:
         """Give the loaded teachers to connectors that derive something from them (e.g.
@@ -261,31 +258,47 @@ class ConfigurableDistiller(BaseModule):
             if hasattr(connector, 'init_from_teachers'):
                 connector.init_from_teachers(teachers, f'model.distiller.connectors.{name}')
 
+    def set_early_exit(self, source: str, on: bool) -> None:
+        """Stop passes of ``source`` once every record of it is taken (frozen models)."""
+        self.sources[source].stop_when_complete = on
+
     def remove_recorders(self) -> None:
-        self.student_recorders.remove()
-        self.teacher_recorders.remove()
+        for manager in self.sources.values():
+            manager.remove()
 
     def reset_records(self) -> None:
         """Drop this step's records so they do not hold memory until the next step."""
-        self.student_recorders.reset_data_buffer()
-        self.teacher_recorders.reset_data_buffer()
+        for manager in self.sources.values():
+            manager.reset_data_buffer()
 
-    def _fetch(self, spec: dict) -> Any:
-        manager = self.student_recorders if spec['from_student'] else self.teacher_recorders
-        return manager.get_recorder(spec['recorder']).get_record_data(
+    # ------------------------------------------------------------------ losses
+    def _record_of(self, source: str, spec: dict, recorder: str) -> Any:
+        return self.sources[source].get_recorder(recorder).get_record_data(
             spec['record_idx'], spec['data_idx'])
+
+    def _fetch(self, spec: dict, recorder: str) -> Any:
+        if spec['several_sources']:
+            return [self._record_of(s, spec, recorder) for s in spec['sources']
+                    if self.is_active(s)]
+        source = spec['sources'][0]
+        if not self.is_active(source):
+            raise KDConfigError(
+                f'teacher {source!r} did not run in this step (the algorithm ran '
+                f'{self.active_teachers}); with teacher_selection="random", read teachers '
+                'through a list, teacher=[...] or "all"')
+        return self._record_of(source, spec, recorder)
 
     def get_record(self, spec: dict) -> Any:
         """The record a mapping names, through its connector(s). A list of recorders gives a
         tuple of records in that order; one connector then receives the whole tuple (e.g. a
         fusion over stages), a list of connectors applies one per record."""
         if isinstance(spec['recorder'], tuple):
-            data = tuple(self._fetch(dict(spec, recorder=r)) for r in spec['recorder'])
+            data = tuple(self._fetch(spec, r) for r in spec['recorder'])
             if isinstance(spec['connector'], tuple):
                 return tuple(d if c is None else self._connect(c, d, spec)
                              for c, d in zip(spec['connector'], data))
         else:
-            data = self._fetch(spec)
+            data = self._fetch(spec, spec['recorder'])
         if spec['connector'] is None:
             return data
         return self._connect(spec['connector'], data, spec)
@@ -294,7 +307,7 @@ class ConfigurableDistiller(BaseModule):
         base, _, view = name.partition('.')
         connector = getattr(self.connectors[base], view) if view else self.connectors[base]
         try:
-            return [connector(d) for d in data] if spec.get('multi') else connector(data)
+            return [connector(d) for d in data] if spec['several_sources'] else connector(data)
         except torch.cuda.OutOfMemoryError:
             raise
         except RuntimeError as e:
@@ -338,13 +351,6 @@ class ConfigurableDistiller(BaseModule):
         return losses
 
 
-def _forward_params(loss: nn.Module) -> Dict[str, Any]:
-    """``forward``'s named arguments and their defaults."""
-    sig = inspect.signature(loss.forward)
-    return {n: p.default for n, p in sig.parameters.items()
-            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-
-
 def _init_params(cls) -> list:
     return [n for n in inspect.signature(cls.__init__).parameters if n not in ('self', 'args', 'kwargs')]
 
@@ -360,7 +366,7 @@ def _describe(mapping: Dict[str, dict], kwargs: Dict[str, Any]) -> str:
                      for v in value]
         else:
             shape = type(value).__name__
-        side = 'student' if spec['from_student'] else 'teacher'
+        side = ', '.join(spec['sources'])
         via = f' via connector {spec["connector"]!r}' if spec['connector'] else ''
         parts.append(f'{arg} = {side} recorder {spec["recorder"]!r}{via}, shape {shape}')
     return '; '.join(parts)

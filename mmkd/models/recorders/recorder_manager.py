@@ -8,8 +8,11 @@ from mmkd.utils.config_errors import KDConfigError, suggest
 from .base_recorder import BaseRecorder
 
 
-class ForwardComplete(Exception):
-    """Raised from a hook to stop a forward pass once every record it needs is taken."""
+class ForwardComplete(BaseException):
+    """Raised from a hook to stop a forward pass once every record it needs is taken.
+
+    A ``BaseException``, like ``KeyboardInterrupt``, so that a model's own ``except
+    Exception`` cannot swallow it."""
 
 
 class RecorderManager:
