@@ -50,14 +50,16 @@ def test_there_are_configs_for_every_method():
     folders = {osp.basename(osp.dirname(p)) for p in CONFIGS}
     assert {'kd', 'fitnets', 'dkd', 'dist', 'wsld', 'hard_label_kd', 'kd_partial',
             'multi_teacher', 'demo', 'cifar_zoo', 'at', 'nst', 'ab', 'ofd', 'vid', 'cwd',
-            'pkd', 'ft', 'reviewkd'} <= folders
+            'pkd', 'ft', 'reviewkd', 'rkd', 'sp', 'cc', 'pkt', 'fsp', 'crd', 'fsecd',
+            'mean_teacher'} <= folders
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, osp.join(ROOT, 'configs')))
 def test_config_builds_and_computes_losses(path, ckpt_dir):
     cfg = Config.fromfile(path)
     model_cfg = cfg.model
-    if model_cfg.type in ('SingleTeacherDistill', 'mmkd.SingleTeacherDistill'):
+    ema = model_cfg.get('teacher_policy') == 'ema'
+    if model_cfg.type in ('SingleTeacherDistill', 'mmkd.SingleTeacherDistill') and not ema:
         model_cfg.teacher_ckpt = fake_ckpt(model_cfg.teacher, ckpt_dir)
     elif model_cfg.type in ('MultiTeacherDistill', 'mmkd.MultiTeacherDistill'):
         for teacher in model_cfg.teachers.values():
@@ -67,6 +69,9 @@ def test_config_builds_and_computes_losses(path, ckpt_dir):
     with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmkd')):
         model = MODELS.build(model_cfg)
     model.train()
+    if ema:  # what EMATeacherHook does before training
+        assert any(h['type'] == 'EMATeacherHook' for h in cfg.custom_hooks)
+        model.start_ema_teacher()
     data = model.data_preprocessor(batch(cfg), training=True)
     losses = model(**data, mode='loss')
     assert losses and all(torch.isfinite(v) for v in losses.values())

@@ -1,4 +1,5 @@
-"""Offline distillation from one frozen (or trainable) teacher."""
+"""Offline distillation from one frozen (or trainable, or EMA) teacher."""
+import copy
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -12,6 +13,8 @@ from ..utils.model_builder import build_model
 from .base_algorithm import BaseAlgorithm, add_prefix
 from .frozen_teacher import (exclude_from_checkpoints, ignore_loaded_entries,
                              load_teacher_checkpoint)
+
+TEACHER_POLICIES = ('frozen', 'trainable', 'ema')
 
 
 @MODELS.register_module()
@@ -43,37 +46,70 @@ class SingleTeacherDistill(BaseAlgorithm):
             normalise with the batch's statistics (and update their running statistics, which
             are then saved in checkpoints), as mdistiller's OFD keeps its teacher in train
             mode. Defaults to False (eval mode, the usual choice).
+        teacher_policy (str, optional): ``'frozen'`` (loaded from ``teacher_ckpt``, not
+            saved), ``'trainable'`` (trained with its own loss, saved; the same as
+            ``teacher_trainable=True``) or ``'ema'`` (a mean teacher: the exponential moving
+            average of the student, updated after every training step by ``EMATeacherHook``,
+            saved in checkpoints, no checkpoint needed). Default: from ``teacher_trainable``.
+        teacher_ema_momentum (float): the EMA teacher's momentum m in
+            θ_t <- m·θ_t + (1 - m)·θ_s (the weight of the old teacher; buffers such as BN
+            statistics are copied from the student). Defaults to 0.999.
         architecture, data_preprocessor, student_only, init_cfg: see :class:`BaseAlgorithm`.
+
+    An EMA teacher (``teacher=None`` gives a copy of the student's architecture) starts as a
+    copy of the student when training starts, unless ``teacher_ckpt`` gives its weights.
     """
 
     def __init__(self, distiller: dict, teacher: Union[dict, nn.Module],
                  teacher_ckpt: Optional[str] = None, teacher_trainable: bool = False,
                  teacher_norm_eval: bool = True, student_trainable: bool = True,
                  calculate_student_loss: bool = True, teacher_early_exit: bool = True,
-                 teacher_norm_train: bool = False, **kwargs) -> None:
+                 teacher_norm_train: bool = False, teacher_policy: Optional[str] = None,
+                 teacher_ema_momentum: float = 0.999, **kwargs) -> None:
         super().__init__(**kwargs)
+        policy = teacher_policy or ('trainable' if teacher_trainable else 'frozen')
+        if policy not in TEACHER_POLICIES:
+            raise KDConfigError(f'model.teacher_policy={teacher_policy!r} is not valid; choose '
+                                f'one of {list(TEACHER_POLICIES)}')
+        if teacher_trainable and policy != 'trainable':
+            raise KDConfigError(f'model.teacher_trainable=True contradicts '
+                                f'model.teacher_policy={policy!r}')
+        if not 0.0 <= teacher_ema_momentum < 1.0:
+            raise KDConfigError('model.teacher_ema_momentum must be in [0, 1), got '
+                                f'{teacher_ema_momentum!r}')
+        teacher_trainable = policy == 'trainable'
         if teacher_norm_train and teacher_trainable:
             raise KDConfigError('model.teacher_norm_train is for a frozen teacher; a trainable '
                                 'teacher\'s norm layers follow model.teacher_norm_eval')
+        self.teacher_policy, self.teacher_ema_momentum = policy, teacher_ema_momentum
         self.teacher_norm_train = teacher_norm_train
         self.teacher_trainable = teacher_trainable
         self.teacher_norm_eval = teacher_norm_eval
         self.student_trainable = student_trainable
         self.calculate_student_loss = calculate_student_loss
+        if policy == 'ema':
+            # 1 once the EMA teacher holds (a copy of) the student's weights, and the number
+            # of updates; saved, so a resumed run neither copies again nor loses count
+            self.register_buffer('ema_started', torch.tensor(int(teacher_ckpt is not None)))
+            self.register_buffer('ema_updates', torch.zeros((), dtype=torch.long))
+            self._training_steps = 0
         if self.student_only:
             # Test and inference: the teacher is neither built nor loaded.
             self.teacher = None
             self.distiller = self.build_distiller(distiller, ConfigurableDistiller)
             ignore_loaded_entries(self, 'teacher')
             return
-        self.teacher = build_model(teacher, 'model.teacher')
+        if teacher is None and policy == 'ema':
+            self.teacher = copy.deepcopy(self.student)
+        else:
+            self.teacher = build_model(teacher, 'model.teacher')
         if teacher_ckpt is not None:
             load_teacher_checkpoint(self.teacher, teacher_ckpt, 'model.teacher_ckpt')
-        elif not teacher_trainable:
+        elif policy == 'frozen':
             raise KDConfigError(
                 'model.teacher_ckpt is required: a frozen teacher with random weights would '
                 'distil noise. Give the path of a trained teacher checkpoint, or set '
-                'teacher_trainable=True for online distillation.')
+                "teacher_policy='trainable' (online distillation) or 'ema' (a mean teacher).")
         if not teacher_trainable:
             self.teacher.requires_grad_(False)
         if not student_trainable:
@@ -83,10 +119,40 @@ class SingleTeacherDistill(BaseAlgorithm):
         self.distiller.prepare_from_teacher(self.teacher)
         self.distiller.set_early_exit('teacher', teacher_early_exit and not teacher_trainable)
 
-        if not teacher_trainable:
+        if policy == 'frozen':
             exclude_from_checkpoints(self, 'teacher', keep_norm_stats=teacher_norm_train)
 
+    @torch.no_grad()
+    def start_ema_teacher(self) -> None:
+        """Copy the student's weights into an EMA teacher that does not hold them yet."""
+        if self.teacher_policy != 'ema' or int(self.ema_started):
+            return
+        try:
+            self.teacher.load_state_dict(self.student.state_dict())
+        except RuntimeError as e:
+            raise KDConfigError(
+                "model.teacher: an EMA teacher must have the student's architecture (or be "
+                f'given by teacher_ckpt): {e}') from e
+        self.ema_started.fill_(1)
+
+    @torch.no_grad()
+    def update_ema_teacher(self) -> None:
+        """θ_t <- m·θ_t + (1 - m)·θ_s for every parameter; buffers copied from the student."""
+        if self.teacher_policy != 'ema':
+            return
+        self.start_ema_teacher()
+        m = self.teacher_ema_momentum
+        student = dict(self.student.named_parameters())
+        for name, param in self.teacher.named_parameters():
+            param.mul_(m).add_(student[name].detach(), alpha=1 - m)
+        student_buffers = dict(self.student.named_buffers())
+        for name, buf in self.teacher.named_buffers():
+            buf.copy_(student_buffers[name])
+        self.ema_updates += 1
+
     def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
+        if self.teacher_policy == 'ema':
+            self._check_ema_updates()
         losses = {}
         if self.teacher_trainable:
             teacher_losses = self.distiller.record(
@@ -98,6 +164,18 @@ class SingleTeacherDistill(BaseAlgorithm):
                                                                   mode='tensor'))
 
         return self.student_and_distill_losses(inputs, data_samples, losses)
+
+    def _check_ema_updates(self) -> None:
+        # A mean teacher nobody updates would silently stay at the student's first weights.
+        if not int(self.ema_started):
+            raise KDConfigError(
+                "model.teacher_policy='ema' needs custom_hooks=[dict(type='EMATeacherHook')] "
+                '(it starts the teacher from the student and updates it after every step)')
+        self._training_steps += 1
+        if self._training_steps > 2 and int(self.ema_updates) == 0:
+            raise KDConfigError(
+                "model.teacher_policy='ema': the EMA teacher is not being updated; add "
+                "custom_hooks=[dict(type='EMATeacherHook')]")
 
     def named_models(self) -> Dict[str, nn.Module]:
         return {} if self.teacher is None else dict(teacher=self.teacher)
