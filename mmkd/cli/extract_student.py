@@ -15,6 +15,7 @@ mmkd installed, and MMEngine imports it by that prefix.
 import argparse
 import copy
 import os.path as osp
+from typing import Optional
 
 from mmengine.config import Config
 
@@ -80,19 +81,40 @@ def _plain(obj, scope: str, mmkd_names: set):
     return {k: _plain(v, scope, mmkd_names) for k, v in obj.items()}
 
 
-def student_config(kd_config) -> Config:
-    """A flat mmpretrain config of the student alone, from a distillation config (a path or a
-    loaded :class:`Config`)."""
+def exported_model(cfg: Config, model: Optional[str] = None):
+    """``(config key, model config, weight prefix)`` of the model to export: the student
+    (``architecture``) by default, else a named model of the algorithm: ``'teacher'`` (a
+    trained or EMA teacher of ``SingleTeacherDistill``) or a peer of ``MutualLearning``."""
+    if 'architecture' not in cfg.get('model', {}):
+        raise KDConfigError('model.architecture is missing: the config is not a distillation '
+                            'config of mmkd')
+    if model is None or model == 'student':
+        return 'model.architecture', cfg.model.architecture, PREFIX
+    peers = cfg.model.get('peers') or {}
+    if model in peers:
+        return f'model.peers.{model}.model', peers[model]['model'], f'peers.{model}.'
+    if model == 'teacher' and 'teacher' in cfg.model:
+        teacher = cfg.model.teacher
+        # an EMA teacher without its own config has the student's architecture
+        return 'model.teacher', teacher if teacher is not None else cfg.model.architecture, \
+            'teacher.'
+    valid = ['student'] + list(peers) + (['teacher'] if 'teacher' in cfg.model else [])
+    raise KDConfigError(f'--model {model!r}: the config has no such model to export; choose '
+                        f'one of {valid}')
+
+
+def student_config(kd_config, model: Optional[str] = None) -> Config:
+    """A flat mmpretrain config of the student (or of the named model, see
+    :func:`exported_model`) alone, from a distillation config (a path or a loaded
+    :class:`Config`)."""
     from mmkd.models.utils.model_builder import (_from_cfg_path, algorithm_data_preprocessor,
                                                  typed_data_preprocessor)
     from mmkd.utils.scopes import model_scope
     cfg = kd_config if isinstance(kd_config, Config) else load_config(kd_config)
-    if 'architecture' not in cfg.get('model', {}):
-        raise KDConfigError('model.architecture is missing: the config is not a distillation '
-                            'config of mmkd')
-    arch = copy.deepcopy(cfg.model.architecture.to_dict())
+    key, arch, _ = exported_model(cfg, model)
+    arch = copy.deepcopy(arch.to_dict())
     if 'cfg_path' in arch:
-        arch = _from_cfg_path(arch, 'model.architecture').to_dict()
+        arch = _from_cfg_path(arch, key).to_dict()
     arch['_scope_'] = model_scope(arch)
     # The preprocessor the student was trained with: the algorithm's, which the runner fills
     # from the top-level data_preprocessor, else the student's own.
@@ -118,17 +140,26 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('src', help='distillation checkpoint (from tools/train.py)')
     parser.add_argument('dst', help='output checkpoint of the student alone')
-    parser.add_argument('--prefix', default=PREFIX, help='key prefix of the student weights')
+    parser.add_argument('--prefix', help='key prefix of the weights to export (default: the '
+                        "student's, or that of --model)")
+    parser.add_argument('--model', help='export another model of the algorithm: a peer of '
+                        "MutualLearning, or 'teacher' (a trained or EMA teacher); needs --config")
     parser.add_argument('--config', help='the distillation config (to write --out-config)')
     parser.add_argument('--out-config', help='write the student config here')
     args = parser.parse_args(argv)
     if bool(args.config) != bool(args.out_config):
         parser.error('--config and --out-config go together')
-    out = extract_student(args.src, args.dst, args.prefix)
-    print(f'wrote {len(out["state_dict"])} student tensors to {args.dst}')
+    if args.model and not args.config:
+        parser.error('--model needs --config (and --out-config)')
+    prefix = args.prefix
+    if prefix is None:
+        prefix = exported_model(load_config(args.config), args.model)[2] if args.model \
+            else PREFIX
+    out = extract_student(args.src, args.dst, prefix)
+    print(f'wrote {len(out["state_dict"])} tensors ({prefix}*) to {args.dst}')
     if args.config:
-        student_config(args.config).dump(args.out_config)
-        print(f'wrote the student config to {args.out_config}')
+        student_config(args.config, args.model).dump(args.out_config)
+        print(f'wrote the model config to {args.out_config}')
 
 
 def cli(argv=None):

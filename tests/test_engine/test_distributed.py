@@ -18,8 +18,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def test_two_process_cpu_training_keeps_ranks_in_sync(tmp_path, teacher_ckpt):
-    (tmp_path / 'dump_hook.py').write_text(textwrap.dedent('''
+DUMP_HOOK = textwrap.dedent('''
         import os.path as osp
         import torch
         from mmengine.hooks import Hook
@@ -33,7 +32,11 @@ def test_two_process_cpu_training_keeps_ranks_in_sync(tmp_path, teacher_ckpt):
                 torch.save(dict(world_size=runner.world_size, wrapped=is_model_wrapper(runner.model),
                                 state=model.state_dict()),
                            osp.join(runner.work_dir, f'rank{runner.rank}.pth'))
-    '''))
+    ''')
+
+
+def test_two_process_cpu_training_keeps_ranks_in_sync(tmp_path, teacher_ckpt):
+    (tmp_path / 'dump_hook.py').write_text(DUMP_HOOK)
     cfg = write_config(tmp_path, teacher_ckpt, body='''
         custom_imports = dict(imports=['dump_hook'], allow_failed_imports=False)
         custom_hooks = [dict(type='SyncBuffersHook'), dict(type='DumpWeights')]
@@ -114,3 +117,31 @@ def test_two_process_training_through_stages(tmp_path, teacher_ckpt):
     from mmkd.utils import load_checkpoint_file
     ckpt = load_checkpoint_file(str(tmp_path / 'work' / 'epoch_2.pth'))
     assert any(k.startswith('distiller.connectors.translator.') for k in ckpt['state_dict'])
+
+
+def test_two_process_mutual_learning_keeps_the_peers_identical_across_ranks(tmp_path):
+    from helpers import STUDENT
+    (tmp_path / 'dump_hook.py').write_text(DUMP_HOOK)
+    cfg = tmp_path / 'dml.py'
+    cfg.write_text(textwrap.dedent(f'''
+        _base_ = [{os.path.join(ROOT, 'configs/dml/dml_convnet-peers_digits.py')!r}]
+        custom_imports = dict(imports=['dump_hook'], allow_failed_imports=False)
+        model = dict(architecture=dict(_delete_=True, **{STUDENT!r}),
+                     peers=dict(peer2=dict(model=dict(_delete_=True, **{STUDENT!r}))))
+        train_dataloader = dict(batch_size=32, dataset=dict(num_train=96))
+        train_cfg = dict(max_epochs=1, val_interval=1)
+        param_scheduler = dict(T_max=1)
+        custom_hooks = [dict(type='SyncBuffersHook'), dict(type='DumpWeights')]
+        randomness = dict(seed=0, deterministic=True)
+    '''))
+    env = dict(PYTHON=PY, PORT=str(free_port()))
+    work = tmp_path / 'work'
+    out = subprocess.run(['bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', str(work)],
+                         cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS='1', **env),
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-4000:])
+    r0, r1 = (torch.load(work / f'rank{r}.pth', weights_only=True) for r in (0, 1))
+    assert r0['wrapped'] and any(k.startswith('peers.peer2.') for k in r0['state'])
+    for k in r0['state']:
+        assert torch.equal(r0['state'][k], r1['state'][k]), k
+    assert 'peer2/accuracy/top1' in out.stdout + out.stderr

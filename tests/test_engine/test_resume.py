@@ -138,6 +138,12 @@ def with_crd(cfg, teacher_ckpt):
             preds_T=dict(recorder='feat', from_student=False)))))
 
 
+def mutual_learning(cfg, teacher_ckpt):
+    """Two peers trained together (their weights and one optimizer's states)."""
+    from test_models.test_mutual_learning import dml_model_cfg
+    cfg.model = dml_model_cfg()
+
+
 def _logits_kd():
     from helpers import LOGITS_KD
     return LOGITS_KD['student_recorders'], LOGITS_KD['loss_forward_mappings']['loss_kd']
@@ -147,9 +153,11 @@ LOGITS_KD_RECORDERS, LOGITS_KD_MAPPING = _logits_kd()
 
 
 @pytest.mark.parametrize(
-    'state', [with_connector, with_schedule, multi_teacher, stages(3), stages(2), with_crd],
+    'state', [with_connector, with_schedule, multi_teacher, stages(3), stages(2), with_crd,
+              mutual_learning],
     ids=['connector', 'loss-weight schedule', 'multi-teacher draw counter',
-         'in the middle of a training stage', 'at a stage boundary', 'CRD memory banks'])
+         'in the middle of a training stage', 'at a stage boundary', 'CRD memory banks',
+         'mutual learning peers'])
 def test_distiller_state_survives_an_interruption(tmp_path, teacher_ckpt, state):
     """What the distiller and the algorithm keep between steps is restored on resume: the run
     ends with exactly the weights (connectors, draw counter) of an uninterrupted one."""
@@ -178,6 +186,8 @@ def test_distiller_state_survives_an_interruption(tmp_path, teacher_ckpt, state)
         assert int(got['selection_step']) == 4 * 4  # 4 epochs of 4 steps, one draw each
     if state is with_connector:
         assert any(k.startswith('distiller.connectors.proj.') for k in got)
+    if state is mutual_learning:
+        assert any(k.startswith('peers.peer2.') for k in got)
     if state is with_crd:
         bank = 'distiller.distill_losses.loss_crd.memory_s'
         assert bank in got and (got['distiller.distill_losses.loss_crd.z'] > 0).all()

@@ -1,5 +1,6 @@
 from .base_algorithm import BaseAlgorithm
 from .multi_teacher_distill import MultiTeacherDistill
+from .mutual_learning import MutualLearning
 from .single_teacher_distill import SingleTeacherDistill
 
-__all__ = ['BaseAlgorithm', 'MultiTeacherDistill', 'SingleTeacherDistill']
+__all__ = ['BaseAlgorithm', 'MultiTeacherDistill', 'MutualLearning', 'SingleTeacherDistill']
