@@ -144,6 +144,12 @@ def mutual_learning(cfg, teacher_ckpt):
     cfg.model = dml_model_cfg()
 
 
+def self_distill(cfg, teacher_ckpt):
+    """BYOT: the student and its shallow exit."""
+    from test_models.test_self_distill import byot_cfg
+    cfg.model = byot_cfg()
+
+
 def _logits_kd():
     from helpers import LOGITS_KD
     return LOGITS_KD['student_recorders'], LOGITS_KD['loss_forward_mappings']['loss_kd']
@@ -154,10 +160,10 @@ LOGITS_KD_RECORDERS, LOGITS_KD_MAPPING = _logits_kd()
 
 @pytest.mark.parametrize(
     'state', [with_connector, with_schedule, multi_teacher, stages(3), stages(2), with_crd,
-              mutual_learning],
+              mutual_learning, self_distill],
     ids=['connector', 'loss-weight schedule', 'multi-teacher draw counter',
          'in the middle of a training stage', 'at a stage boundary', 'CRD memory banks',
-         'mutual learning peers'])
+         'mutual learning peers', 'self-distillation exit'])
 def test_distiller_state_survives_an_interruption(tmp_path, teacher_ckpt, state):
     """What the distiller and the algorithm keep between steps is restored on resume: the run
     ends with exactly the weights (connectors, draw counter) of an uninterrupted one."""

@@ -204,3 +204,17 @@ def test_teacher_norm_train_uses_batch_statistics_and_keeps_them_in_checkpoints(
     assert not bn.training
     with pytest.raises(KDConfigError, match='teacher_norm_train is for a frozen teacher'):
         build_kd(teacher_ckpt, teacher_norm_train=True, teacher_trainable=True)
+
+
+def test_teacher_with_its_own_normalisation_sees_the_batch_normalised_its_way(teacher_ckpt):
+    model = build_kd(teacher_ckpt, teacher_data_preprocessor=dict(
+        type='mmpretrain.ClsDataPreprocessor', mean=[10.0], std=[2.0]))
+    seen = []
+    model.teacher.register_forward_pre_hook(lambda m, args: seen.append(args[0].clone()))
+    batch = digits_batch(4)
+    raw = torch.stack([b.float() for b in batch['inputs']])
+    data = model.data_preprocessor(batch, training=True)
+    model(**data, mode='loss')
+    torch.testing.assert_close(seen[0], (raw - 10.0) / 2.0, rtol=1e-5, atol=1e-4)
+    # the student still gets the student's normalisation (mean 78, std 96)
+    torch.testing.assert_close(data['inputs'], (raw - 78.0) / 96.0, rtol=1e-5, atol=1e-5)

@@ -10,6 +10,7 @@ from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError, suggest
 from mmkd.utils.scopes import mmkd_scope
 from ..utils.model_builder import build_data_preprocessor, build_model
+from ..utils.renormalize import renormalize
 
 
 def add_prefix(losses: Dict[str, torch.Tensor], prefix: str) -> Dict[str, torch.Tensor]:
@@ -68,6 +69,14 @@ class BaseAlgorithm(BaseModel):
             model = self.architecture if self._predictor is None else self._predictor
             return model(inputs, data_samples, mode=mode)
         raise RuntimeError(f'Invalid mode "{mode}"; only "tensor", "predict" and "loss" exist')
+
+    def inputs_for(self, inputs: torch.Tensor, preprocessor: Optional[nn.Module],
+                   key: str) -> torch.Tensor:
+        """The batch as ``preprocessor`` (a teacher's own ``ClsDataPreprocessor``, trained with
+        another normalisation) would have normalised it; ``inputs`` when it is None."""
+        if preprocessor is None:
+            return inputs
+        return renormalize(inputs, self.data_preprocessor, preprocessor, key)
 
     def named_models(self) -> Dict[str, nn.Module]:
         """The algorithm's models other than the student, by the names their record sources

@@ -8,7 +8,6 @@ from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError
 from ..distillers import MultiTeacherDistiller
 from ..utils.model_builder import build_data_preprocessor, build_model
-from ..utils.renormalize import renormalize
 from .base_algorithm import BaseAlgorithm
 from .frozen_teacher import (exclude_from_checkpoints, ignore_loaded_entries,
                              load_teacher_checkpoint)
@@ -94,10 +93,9 @@ class MultiTeacherDistill(BaseAlgorithm):
         return [names[int(torch.randint(len(names), (1, ), generator=gen))]]
 
     def teacher_inputs(self, name: str, inputs: torch.Tensor) -> torch.Tensor:
-        if name not in self.teacher_preprocessors:
-            return inputs
-        return renormalize(inputs, self.data_preprocessor, self.teacher_preprocessors[name],
-                           f'model.teachers.{name}.data_preprocessor')
+        return self.inputs_for(inputs, self.teacher_preprocessors[name]
+                               if name in self.teacher_preprocessors else None,
+                               f'model.teachers.{name}.data_preprocessor')
 
     def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         active = self.select_teachers()

@@ -9,7 +9,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError
 from ..distillers import ConfigurableDistiller
-from ..utils.model_builder import build_model
+from ..utils.model_builder import build_data_preprocessor, build_model
 from .base_algorithm import BaseAlgorithm, add_prefix
 from .frozen_teacher import (exclude_from_checkpoints, ignore_loaded_entries,
                              load_teacher_checkpoint)
@@ -51,6 +51,9 @@ class SingleTeacherDistill(BaseAlgorithm):
             ``teacher_trainable=True``) or ``'ema'`` (a mean teacher: the exponential moving
             average of the student, updated after every training step by ``EMATeacherHook``,
             saved in checkpoints, no checkpoint needed). Default: from ``teacher_trainable``.
+        teacher_data_preprocessor (dict, optional): a ``ClsDataPreprocessor`` config for a
+            teacher trained with another normalisation than the student: the batch is
+            re-normalised for it (exactly, also for mixed batches). Defaults to None.
         teacher_ema_momentum (float): the EMA teacher's momentum m in
             θ_t <- m·θ_t + (1 - m)·θ_s (the weight of the old teacher; buffers such as BN
             statistics are copied from the student). Defaults to 0.999.
@@ -65,7 +68,8 @@ class SingleTeacherDistill(BaseAlgorithm):
                  teacher_norm_eval: bool = True, student_trainable: bool = True,
                  calculate_student_loss: bool = True, teacher_early_exit: bool = True,
                  teacher_norm_train: bool = False, teacher_policy: Optional[str] = None,
-                 teacher_ema_momentum: float = 0.999, **kwargs) -> None:
+                 teacher_ema_momentum: float = 0.999,
+                 teacher_data_preprocessor: Optional[dict] = None, **kwargs) -> None:
         super().__init__(**kwargs)
         policy = teacher_policy or ('trainable' if teacher_trainable else 'frozen')
         if policy not in TEACHER_POLICIES:
@@ -97,7 +101,7 @@ class SingleTeacherDistill(BaseAlgorithm):
             # Test and inference: the teacher is neither built nor loaded.
             self.teacher = None
             self.distiller = self.build_distiller(distiller, ConfigurableDistiller)
-            ignore_loaded_entries(self, 'teacher')
+            ignore_loaded_entries(self, 'teacher', 'teacher_preprocessor')
             return
         if teacher is None and policy == 'ema':
             self.teacher = copy.deepcopy(self.student)
@@ -112,6 +116,8 @@ class SingleTeacherDistill(BaseAlgorithm):
                 "teacher_policy='trainable' (online distillation) or 'ema' (a mean teacher).")
         if not teacher_trainable:
             self.teacher.requires_grad_(False)
+        self.teacher_preprocessor = None if teacher_data_preprocessor is None else \
+            build_data_preprocessor(teacher_data_preprocessor, 'model.teacher_data_preprocessor')
         if not student_trainable:
             self.student.requires_grad_(False)
 
@@ -154,13 +160,15 @@ class SingleTeacherDistill(BaseAlgorithm):
         if self.teacher_policy == 'ema':
             self._check_ema_updates()
         losses = {}
+        teacher_inputs = self.inputs_for(inputs, self.teacher_preprocessor,
+                                         'model.teacher_data_preprocessor')
         if self.teacher_trainable:
             teacher_losses = self.distiller.record(
-                'teacher', lambda: self.teacher(inputs, data_samples, mode='loss'), grad=True,
-                required=True)
+                'teacher', lambda: self.teacher(teacher_inputs, data_samples, mode='loss'),
+                grad=True, required=True)
             losses.update(add_prefix(teacher_losses, 'teacher'))
         else:
-            self.distiller.record('teacher', lambda: self.teacher(inputs, data_samples,
+            self.distiller.record('teacher', lambda: self.teacher(teacher_inputs, data_samples,
                                                                   mode='tensor'))
 
         return self.student_and_distill_losses(inputs, data_samples, losses)

@@ -1,5 +1,6 @@
 from .base_connector import BaseConnector
 from .conv_module_connector import ConvModuleConnector
+from .exit_branch import ExitBranch
 from .factor_transfer import Paraphraser, Translator
 from .hint_regressor import HintRegressor
 from .linear_connector import LinearConnector
@@ -11,5 +12,5 @@ from .torch_op_connectors import (FlattenConnector, InterpolateConnector, Normal
 __all__ = [
     'BaseConnector', 'ConvModuleConnector', 'LinearConnector', 'OFDTeacherConnector',
     'FlattenConnector', 'InterpolateConnector', 'NormalizeConnector', 'PoolConnector',
-    'HintRegressor', 'Paraphraser', 'Translator', 'ReviewKDFusion'
+    'HintRegressor', 'Paraphraser', 'Translator', 'ReviewKDFusion', 'ExitBranch'
 ]

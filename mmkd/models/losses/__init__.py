@@ -1,3 +1,4 @@
+from .activated_l2 import ActivatedL2Loss, activated_l2
 from .activation_boundary import ABLoss, ab_loss
 from .attention_transfer import ATLoss, at_loss, attention_map
 from .contrastive_representation import CRDLoss, momentum_update, nce_contrast_loss
@@ -7,6 +8,7 @@ from .decoupled_kd import DKDLoss, dkd_loss
 from .dist_loss import DISTLoss, dist_loss
 from .hard_label_kd import HardLabelKD, hard_label_kd
 from .kl_divergence import KLDivergence, kl_divergence
+from .label_cross_entropy import LabelCELoss
 from .hierarchical_context import HCLLoss, hcl
 from .in_batch_contrastive import InBatchContrastiveLoss, in_batch_contrastive_loss
 from .l2_loss import L2Loss, l2_loss
@@ -33,5 +35,5 @@ __all__ = [
     'CCLoss', 'cc_loss', 'FSPLoss', 'fsp_loss', 'fsp_matrix', 'PKTLoss', 'pkt_loss', 'AngleWiseRKD',
     'DistanceWiseRKD', 'rkd_angle_loss', 'rkd_distance_loss', 'SPLoss', 'sp_loss',
     'InBatchContrastiveLoss', 'in_batch_contrastive_loss', 'CRDLoss', 'momentum_update',
-    'nce_contrast_loss'
+    'nce_contrast_loss', 'ActivatedL2Loss', 'activated_l2', 'LabelCELoss'
 ]
