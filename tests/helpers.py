@@ -85,3 +85,20 @@ def run_tool(args, cwd=ROOT, env=None, timeout=600):
     full_env.update(env or {})
     return subprocess.run([PY, *args], cwd=cwd, env=full_env, capture_output=True, text=True,
                           timeout=timeout)
+
+
+def train_and_validate(tmp_path, model_cfg, models, epochs=2):
+    """Train ``model_cfg`` on the digits subset through the runner (work dir
+    ``tmp_path/work``), validating the named ``models`` of the algorithm too; return the
+    runner, the validation metrics and the dumped config's path."""
+    from mmengine.runner import Runner
+    cfg = digits_kd_config(tmp_path / 'work', None, epochs=epochs)
+    cfg.model = model_cfg
+    cfg.val_cfg = dict(type='DistillValLoop', models=list(models))
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    metrics = runner.val_loop.run()
+    assert {'accuracy/top1'} | {f'{m}/accuracy/top1' for m in models} <= set(metrics)
+    config = tmp_path / 'config.py'
+    cfg.dump(str(config))
+    return runner, metrics, config

@@ -7,12 +7,11 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
-from mmengine.runner import Runner
 
 from mmkd.registry import MODELS
 from mmkd.utils import KDConfigError, load_checkpoint_file
 
-from helpers import PREPROCESSOR, ROOT, STUDENT, digits_batch, digits_kd_config, run_tool
+from helpers import PREPROCESSOR, ROOT, STUDENT, digits_batch, run_tool, train_and_validate
 
 DML = osp.join(ROOT, 'configs/dml/dml_convnet-peers_digits.py')
 
@@ -62,15 +61,7 @@ def test_peer_errors():
 
 
 def test_runner_validates_every_peer_and_exports_either(tmp_path):
-    cfg = digits_kd_config(tmp_path / 'work', None, epochs=2)
-    cfg.model = dml_model_cfg()
-    cfg.val_cfg = dict(type='DistillValLoop', models=['peer2'])
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    metrics = runner.val_loop.run()
-    assert {'accuracy/top1', 'peer2/accuracy/top1'} <= set(metrics)
-    config = tmp_path / 'dml.py'
-    cfg.dump(str(config))
+    runner, metrics, config = train_and_validate(tmp_path, dml_model_cfg(), ['peer2'])
     ckpt = tmp_path / 'work' / 'epoch_2.pth'
     out = run_tool(['tools/model_converters/extract_student.py', str(ckpt),
                     str(tmp_path / 'peer2.pth'), '--model', 'peer2', '--config', str(config),

@@ -7,13 +7,12 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 from mmkd.models.losses import activated_l2
 from mmkd.registry import MODELS
 from mmkd.utils import KDConfigError, load_checkpoint_file
 
-from helpers import PREPROCESSOR, ROOT, digits_batch, digits_kd_config, run_tool
+from helpers import PREPROCESSOR, ROOT, digits_batch, run_tool, train_and_validate
 
 BYOT = osp.join(ROOT, 'configs/byot/byot_convnet_digits.py')
 
@@ -69,13 +68,7 @@ def test_exit_errors():
 
 
 def test_runner_reports_the_exit_and_exports_the_network_without_it(tmp_path):
-    cfg = digits_kd_config(tmp_path / 'work', None, epochs=2)
-    cfg.model = byot_cfg()
-    cfg.val_cfg = dict(type='DistillValLoop', models=['exit1'])
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    metrics = runner.val_loop.run()
-    assert {'accuracy/top1', 'exit1/accuracy/top1'} <= set(metrics)
+    runner, metrics, _ = train_and_validate(tmp_path, byot_cfg(), ['exit1'])
     # the exit's accuracy is its own classifier's, computed here by hand
     model = runner.model
     correct = total = 0
@@ -88,8 +81,6 @@ def test_runner_reports_the_exit_and_exports_the_network_without_it(tmp_path):
             correct += (pred == labels).sum().item()
             total += len(labels)
     assert metrics['exit1/accuracy/top1'] == pytest.approx(100 * correct / total)
-    config = tmp_path / 'byot.py'
-    cfg.dump(str(config))
     out = run_tool(['tools/model_converters/extract_student.py',
                     str(tmp_path / 'work' / 'epoch_2.pth'), str(tmp_path / 'net.pth')])
     assert out.returncode == 0, out.stderr[-3000:]
