@@ -26,7 +26,8 @@ def ckpts(tmp_path_factory):
 
 
 def build(ckpts, selection='all', weights=(0.75, 0.25), distiller=None, **kwargs):
-    teachers = {name: dict(model=copy.deepcopy(cfg), ckpt=path) for name, (cfg, path) in ckpts.items()}
+    teachers = kwargs.pop('teachers', None) or {
+        name: dict(model=copy.deepcopy(cfg), ckpt=path) for name, (cfg, path) in ckpts.items()}
     teachers['t2']['data_preprocessor'] = OTHER_PP
     distiller = distiller or dict(
         type='MultiTeacherDistiller',
@@ -155,3 +156,38 @@ def test_student_only_builds_no_teacher(ckpts, tmp_path):
     result = model.load_state_dict(trained.state_dict(), strict=True)
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert int(model.selection_step) == 3
+
+
+def test_teacher_policies_per_teacher(ckpts):
+    """t2 trains with its own loss and is saved; t1 stays frozen and out of checkpoints, with
+    its BN in train mode on request."""
+    from mmengine.optim import OptimWrapper
+    teachers = {name: dict(model=copy.deepcopy(cfg), ckpt=path)
+                for name, (cfg, path) in ckpts.items()}
+    teachers['t1']['norm_train'] = True
+    teachers['t2'].update(policy='trainable')
+    model = build(ckpts, teachers=teachers)
+    model.train()
+    assert all(m.training for m in model.teachers.t1.modules()
+               if isinstance(m, torch.nn.BatchNorm2d))
+    assert not model.teachers.t1.backbone.training
+    assert all(not m.training for m in model.teachers.t2.modules()
+               if isinstance(m, torch.nn.BatchNorm2d))  # trainable: norm layers in eval mode
+    before = {k: v.clone() for k, v in model.teachers.state_dict().items()}
+    optim = OptimWrapper(torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
+                                         lr=0.1))
+    log = model.train_step(digits_batch(16), optim)
+    assert 't2.loss' in log and 't1.loss' not in log
+    after = model.teachers.state_dict()
+    assert any(not torch.equal(after[k], before[k]) for k in after if k.startswith('t2.')
+               and 'weight' in k)
+    assert all(torch.equal(after[k], before[k]) for k in after
+               if k.startswith('t1.') and ('weight' in k or 'bias' in k))
+    state = model.state_dict()
+    assert any(k.startswith('teachers.t2.') for k in state)
+    t1 = {k for k in state if k.startswith('teachers.t1.')}
+    assert t1 and all(k.rsplit('.', 1)[1] in ('running_mean', 'running_var',
+                                              'num_batches_tracked') for k in t1)
+    teachers['t2'].update(policy='ema')
+    with pytest.raises(KDConfigError, match=r"teachers\.t2\.policy='ema' is not valid"):
+        build(ckpts, teachers=teachers)

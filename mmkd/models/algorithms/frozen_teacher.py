@@ -39,7 +39,7 @@ def exclude_from_checkpoints(module: nn.Module, child: str, keep_norm_stats: boo
     """
     stats = set()
     if keep_norm_stats:
-        for name, m in getattr(module, child).named_modules():
+        for name, m in module.get_submodule(child).named_modules():
             if isinstance(m, _BatchNorm):
                 stats.update(f'{child}.{name}.{b}' for b, _ in m.named_buffers(recurse=False))
 
@@ -67,3 +67,17 @@ def ignore_loaded_entries(module: nn.Module, *children: str) -> None:
             del state_dict[k]
 
     module._register_load_state_dict_pre_hook(drop)
+
+
+def set_norm_layers_train(model: nn.Module) -> None:
+    """Put every BatchNorm of ``model`` in train mode (batch statistics), the rest unchanged."""
+    for m in model.modules():
+        if isinstance(m, _BatchNorm):
+            m.train()
+
+
+def set_norm_layers_eval(model: nn.Module) -> None:
+    """Put every BatchNorm of ``model`` in eval mode (running statistics)."""
+    for m in model.modules():
+        if isinstance(m, _BatchNorm):
+            m.eval()

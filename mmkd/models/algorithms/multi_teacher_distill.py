@@ -1,4 +1,4 @@
-"""Offline distillation from several frozen teachers."""
+"""Distillation from several teachers: frozen (offline), or trained together with the student."""
 from typing import Dict, List, Optional
 
 import torch
@@ -8,31 +8,39 @@ from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError
 from ..distillers import MultiTeacherDistiller
 from ..utils.model_builder import build_data_preprocessor, build_model
-from .base_algorithm import BaseAlgorithm
+from .base_algorithm import BaseAlgorithm, add_prefix
 from .frozen_teacher import (exclude_from_checkpoints, ignore_loaded_entries,
-                             load_teacher_checkpoint)
+                             load_teacher_checkpoint, set_norm_layers_eval, set_norm_layers_train)
 
-TEACHER_KEYS = ('model', 'ckpt', 'data_preprocessor')
+TEACHER_KEYS = ('model', 'ckpt', 'data_preprocessor', 'policy', 'norm_train')
+POLICIES = ('frozen', 'trainable')
 SELECTIONS = ('all', 'random')
 
 
 @MODELS.register_module()
 class MultiTeacherDistill(BaseAlgorithm):
-    """Train a student from several frozen teachers (multi-teacher KD, Gou et al. 2021 survey).
+    """Train a student from several teachers (multi-teacher KD, Gou et al. 2021 survey).
 
     Each step runs either every teacher (``teacher_selection='all'``; losses such as
     ``MultiTeacherKLDivergence`` then combine them, e.g. a weighted average of their soft
     targets) or one teacher drawn at random (``'random'``; the draw depends only on
     ``selection_seed`` and the step, so every rank draws the same teacher and a resumed run
-    continues the sequence). Teachers run under no_grad, in eval mode, only as far as their
-    recorders need, and are not stored in checkpoints.
+    continues the sequence). Frozen teachers run under no_grad, in eval mode, only as far as
+    their recorders need, and are not stored in checkpoints; trainable ones run whole, with
+    their own loss, and are saved.
 
     Args:
         distiller (dict): a ``MultiTeacherDistiller`` config (recorders per teacher).
-        teachers (dict): name -> ``dict(model=..., ckpt='teacher.pth', data_preprocessor=None)``.
-            ``model`` is a model config (or ``cfg_path``); ``ckpt`` a local checkpoint
-            (required); ``data_preprocessor`` an optional ``ClsDataPreprocessor`` config for a
-            teacher trained with another normalisation: the batch is re-normalised for it.
+        teachers (dict): name -> ``dict(model=..., ckpt='teacher.pth', data_preprocessor=None,
+            policy='frozen', norm_train=False)``. ``model`` is a model config (or
+            ``cfg_path``); ``ckpt`` a local checkpoint (required for a frozen teacher);
+            ``data_preprocessor`` an optional ``ClsDataPreprocessor`` config for a teacher
+            trained with another normalisation: the batch is re-normalised for it; ``policy``
+            ``'frozen'`` (not saved) or ``'trainable'`` (trained with its own loss, logged as
+            ``NAME.loss``, saved in checkpoints; its norm layers in eval mode, as
+            ``SingleTeacherDistill``'s); ``norm_train`` keeps a frozen teacher's BN in train
+            mode (``SingleTeacherDistill.teacher_norm_train``). The mean-teacher policy is
+            ``SingleTeacherDistill``'s.
         teacher_selection (str): ``'all'`` or ``'random'``. Defaults to ``'all'``.
         selection_seed (int): seed of the random draw. Defaults to 0.
         calculate_student_loss (bool): add the student's own task loss. Defaults to True.
@@ -54,6 +62,8 @@ class MultiTeacherDistill(BaseAlgorithm):
         self.calculate_student_loss = calculate_student_loss
         self.teachers = nn.ModuleDict()
         self.teacher_preprocessors = nn.ModuleDict()
+        self.policies: Dict[str, str] = {}
+        self.norm_train: List[str] = []
         # The number of draws so far; saved in checkpoints so resuming continues the sequence.
         self.register_buffer('selection_step', torch.zeros((), dtype=torch.long))
         if not self.student_only:  # test and inference build and load no teacher
@@ -65,8 +75,11 @@ class MultiTeacherDistill(BaseAlgorithm):
             return
         self.distiller.prepare_from_teachers(self.teachers)
         for name in self.teachers:
-            self.distiller.set_early_exit(name, teacher_early_exit)
-        exclude_from_checkpoints(self, 'teachers')
+            frozen = self.policies[name] == 'frozen'
+            self.distiller.set_early_exit(name, teacher_early_exit and frozen)
+            if frozen:
+                exclude_from_checkpoints(self, f'teachers.{name}',
+                                         keep_norm_stats=name in self.norm_train)
 
     def _add_teacher(self, name: str, cfg: dict) -> None:
         key = f'model.teachers.{name}'
@@ -75,10 +88,22 @@ class MultiTeacherDistill(BaseAlgorithm):
         unknown = [k for k in cfg if k not in TEACHER_KEYS]
         if unknown:
             raise KDConfigError(f'{key}: unknown key(s) {unknown}; valid: {list(TEACHER_KEYS)}')
+        policy = cfg.get('policy', 'frozen')
+        if policy not in POLICIES:
+            raise KDConfigError(f'{key}.policy={policy!r} is not valid for MultiTeacherDistill; '
+                                f"choose one of {list(POLICIES)} (a mean teacher, 'ema', is "
+                                "SingleTeacherDistill's)")
+        if cfg.get('norm_train') and policy != 'frozen':
+            raise KDConfigError(f'{key}.norm_train is for a frozen teacher')
         teacher = build_model(cfg['model'], f'{key}.model')
-        load_teacher_checkpoint(teacher, cfg.get('ckpt'), f'{key}.ckpt')
-        teacher.requires_grad_(False)
+        if policy == 'frozen' or cfg.get('ckpt') is not None:
+            load_teacher_checkpoint(teacher, cfg.get('ckpt'), f'{key}.ckpt')
+        if policy == 'frozen':
+            teacher.requires_grad_(False)
         self.teachers[name] = teacher
+        self.policies[name] = policy
+        if cfg.get('norm_train'):
+            self.norm_train.append(name)
         if cfg.get('data_preprocessor') is not None:
             self.teacher_preprocessors[name] = build_data_preprocessor(
                 cfg['data_preprocessor'], f'{key}.data_preprocessor')
@@ -100,15 +125,29 @@ class MultiTeacherDistill(BaseAlgorithm):
     def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         active = self.select_teachers()
         self.distiller.set_active_sources(active)
+        losses = {}
         for name in active:
-            self.distiller.record(name, lambda: self.teachers[name](
-                self.teacher_inputs(name, inputs), data_samples, mode='tensor'))
-        return self.student_and_distill_losses(inputs, data_samples, {})
+            teacher_inputs = self.teacher_inputs(name, inputs)
+            if self.policies[name] == 'trainable':
+                losses.update(add_prefix(self.distiller.record(
+                    name, lambda: self.teachers[name](teacher_inputs, data_samples, mode='loss'),
+                    grad=True, required=True), name))
+            else:
+                self.distiller.record(name, lambda: self.teachers[name](
+                    teacher_inputs, data_samples, mode='tensor'))
+        return self.student_and_distill_losses(inputs, data_samples, losses)
 
     def named_models(self) -> Dict[str, nn.Module]:
         return dict(self.teachers.items())
 
     def train(self, mode: bool = True) -> 'MultiTeacherDistill':
         super().train(mode)
-        self.teachers.eval()
+        for name, teacher in self.teachers.items():
+            if self.policies.get(name) == 'trainable':
+                if mode:
+                    set_norm_layers_eval(teacher)
+            else:
+                teacher.eval()
+                if mode and name in self.norm_train:
+                    set_norm_layers_train(teacher)
         return self

@@ -4,7 +4,6 @@ from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError
@@ -12,7 +11,7 @@ from ..distillers import ConfigurableDistiller
 from ..utils.model_builder import build_data_preprocessor, build_model
 from .base_algorithm import BaseAlgorithm, add_prefix
 from .frozen_teacher import (exclude_from_checkpoints, ignore_loaded_entries,
-                             load_teacher_checkpoint)
+                             load_teacher_checkpoint, set_norm_layers_eval, set_norm_layers_train)
 
 TEACHER_POLICIES = ('frozen', 'trainable', 'ema')
 
@@ -195,11 +194,7 @@ class SingleTeacherDistill(BaseAlgorithm):
         if not self.teacher_trainable:
             self.teacher.eval()
             if mode and self.teacher_norm_train:
-                for m in self.teacher.modules():
-                    if isinstance(m, _BatchNorm):
-                        m.train()
+                set_norm_layers_train(self.teacher)
         elif mode and self.teacher_norm_eval:
-            for m in self.teacher.modules():
-                if isinstance(m, _BatchNorm):
-                    m.eval()
+            set_norm_layers_eval(self.teacher)
         return self
