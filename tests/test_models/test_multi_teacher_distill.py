@@ -188,6 +188,22 @@ def test_teacher_policies_per_teacher(ckpts):
     t1 = {k for k in state if k.startswith('teachers.t1.')}
     assert t1 and all(k.rsplit('.', 1)[1] in ('running_mean', 'running_var',
                                               'num_batches_tracked') for k in t1)
-    teachers['t2'].update(policy='ema')
-    with pytest.raises(KDConfigError, match=r"teachers\.t2\.policy='ema' is not valid"):
+    teachers['t2'] = dict(policy='ema', ema_momentum=0.5)  # the student's moving average
+    model = build(ckpts, teachers=teachers)
+    with pytest.raises(KDConfigError, match='EMATeacherHook'):
+        model.train_step(digits_batch(16), optim)
+    model.start_ema_teacher()  # what EMATeacherHook does before training
+    for k, v in model.student.state_dict().items():
+        assert torch.equal(model.teachers.t2.state_dict()[k], v)
+    optim = OptimWrapper(torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
+                                         lr=0.1))
+    teacher_before = {k: v.clone() for k, v in model.teachers.t2.named_parameters()}
+    model.train_step(digits_batch(16), optim)
+    model.update_ema_teacher()  # and after every step
+    student = dict(model.student.named_parameters())
+    for k, p in model.teachers.t2.named_parameters():
+        torch.testing.assert_close(p, 0.5 * teacher_before[k] + 0.5 * student[k])
+    assert any(k.startswith('teachers.t2.') for k in model.state_dict())  # saved
+    teachers['t2'] = dict(model=copy.deepcopy(STUDENT), policy='mean')
+    with pytest.raises(KDConfigError, match=r"teachers\.t2\.policy='mean' is not valid"):
         build(ckpts, teachers=teachers)

@@ -8,9 +8,10 @@ from mmkd.utils.config_errors import KDConfigError
 
 @HOOKS.register_module()
 class EMATeacherHook(Hook):
-    """Updates the EMA teacher of ``SingleTeacherDistill(teacher_policy='ema')`` after every
-    training step: θ_t <- m·θ_t + (1 - m)·θ_s with the algorithm's
-    ``teacher_ema_momentum`` m; the teacher's buffers are copied from the student. Before
+    """Updates the EMA teachers of an algorithm (``SingleTeacherDistill(teacher_policy='ema')``,
+    ``MultiTeacherDistill`` teachers with ``policy='ema'``) after every training step:
+    θ_t <- m·θ_t + (1 - m)·θ_s with the teacher's momentum m; the teachers' buffers are
+    copied from the student. Before
     training, a teacher that holds no weights yet becomes a copy of the student (after the
     runner has initialised and, on resume, loaded the model; a resumed teacher comes from the
     checkpoint). With gradient accumulation the update follows the optimizer's steps.
@@ -27,11 +28,11 @@ class EMATeacherHook(Hook):
     @staticmethod
     def _algorithm(runner):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        if getattr(model, 'teacher_policy', None) != 'ema':
-            raise KDConfigError("EMATeacherHook needs a distillation algorithm with "
-                                "teacher_policy='ema'; the model is "
-                                f"{type(model).__name__} with teacher_policy="
-                                f"{getattr(model, 'teacher_policy', None)!r}")
+        if not getattr(model, 'has_ema_teacher', False):
+            raise KDConfigError("EMATeacherHook needs a distillation algorithm with an EMA "
+                                "teacher (SingleTeacherDistill(teacher_policy='ema'), or a "
+                                f"MultiTeacherDistill teacher with policy='ema'); the model is "
+                                f'{type(model).__name__} without one')
         return model
 
     def before_train(self, runner) -> None:

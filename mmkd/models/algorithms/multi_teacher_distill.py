@@ -1,4 +1,6 @@
-"""Distillation from several teachers: frozen (offline), or trained together with the student."""
+"""Distillation from several teachers: frozen (offline), trained together with the student, or
+its moving average."""
+import copy
 from typing import Dict, List, Optional
 
 import torch
@@ -9,16 +11,17 @@ from mmkd.utils.config_errors import KDConfigError
 from ..distillers import MultiTeacherDistiller
 from ..utils.model_builder import build_data_preprocessor, build_model
 from .base_algorithm import BaseAlgorithm, add_prefix
+from .ema_teacher import EMATeacherMixin
 from .frozen_teacher import (exclude_from_checkpoints, ignore_loaded_entries,
                              load_teacher_checkpoint, set_norm_layers_eval, set_norm_layers_train)
 
-TEACHER_KEYS = ('model', 'ckpt', 'data_preprocessor', 'policy', 'norm_train')
-POLICIES = ('frozen', 'trainable')
+TEACHER_KEYS = ('model', 'ckpt', 'data_preprocessor', 'policy', 'norm_train', 'ema_momentum')
+POLICIES = ('frozen', 'trainable', 'ema')
 SELECTIONS = ('all', 'random')
 
 
 @MODELS.register_module()
-class MultiTeacherDistill(BaseAlgorithm):
+class MultiTeacherDistill(EMATeacherMixin, BaseAlgorithm):
     """Train a student from several teachers (multi-teacher KD, Gou et al. 2021 survey).
 
     Each step runs either every teacher (``teacher_selection='all'``; losses such as
@@ -36,11 +39,13 @@ class MultiTeacherDistill(BaseAlgorithm):
             ``cfg_path``); ``ckpt`` a local checkpoint (required for a frozen teacher);
             ``data_preprocessor`` an optional ``ClsDataPreprocessor`` config for a teacher
             trained with another normalisation: the batch is re-normalised for it; ``policy``
-            ``'frozen'`` (not saved) or ``'trainable'`` (trained with its own loss, logged as
+            ``'frozen'`` (not saved), ``'trainable'`` (trained with its own loss, logged as
             ``NAME.loss``, saved in checkpoints; its norm layers in eval mode, as
-            ``SingleTeacherDistill``'s); ``norm_train`` keeps a frozen teacher's BN in train
-            mode (``SingleTeacherDistill.teacher_norm_train``). The mean-teacher policy is
-            ``SingleTeacherDistill``'s.
+            ``SingleTeacherDistill``'s) or ``'ema'`` (the student's moving average with
+            momentum ``ema_momentum``, default 0.999, kept by ``EMATeacherHook``, saved; no
+            ``ckpt`` needed, and without ``model`` a copy of the student's architecture);
+            ``norm_train`` keeps a frozen teacher's BN in train mode
+            (``SingleTeacherDistill.teacher_norm_train``).
         teacher_selection (str): ``'all'`` or ``'random'``. Defaults to ``'all'``.
         selection_seed (int): seed of the random draw. Defaults to 0.
         calculate_student_loss (bool): add the student's own task loss. Defaults to True.
@@ -64,11 +69,15 @@ class MultiTeacherDistill(BaseAlgorithm):
         self.teacher_preprocessors = nn.ModuleDict()
         self.policies: Dict[str, str] = {}
         self.norm_train: List[str] = []
+        self._ema_momentum: Dict[str, float] = {}
+        self._ema_from_ckpt = False
         # The number of draws so far; saved in checkpoints so resuming continues the sequence.
         self.register_buffer('selection_step', torch.zeros((), dtype=torch.long))
         if not self.student_only:  # test and inference build and load no teacher
             for name, cfg in teachers.items():
                 self._add_teacher(name, cfg)
+        if self._ema_momentum:
+            self.init_ema_state(started=self._ema_from_ckpt)
         self.distiller = self.build_distiller(distiller, MultiTeacherDistiller)
         if self.student_only:
             ignore_loaded_entries(self, 'teachers', 'teacher_preprocessors')
@@ -83,7 +92,7 @@ class MultiTeacherDistill(BaseAlgorithm):
 
     def _add_teacher(self, name: str, cfg: dict) -> None:
         key = f'model.teachers.{name}'
-        if not isinstance(cfg, dict) or 'model' not in cfg:
+        if not isinstance(cfg, dict) or ('model' not in cfg and cfg.get('policy') != 'ema'):
             raise KDConfigError(f'{key} must be dict(model=..., ckpt=...), got {cfg!r}')
         unknown = [k for k in cfg if k not in TEACHER_KEYS]
         if unknown:
@@ -95,13 +104,23 @@ class MultiTeacherDistill(BaseAlgorithm):
                                 "SingleTeacherDistill's)")
         if cfg.get('norm_train') and policy != 'frozen':
             raise KDConfigError(f'{key}.norm_train is for a frozen teacher')
-        teacher = build_model(cfg['model'], f'{key}.model')
+        if policy == 'ema' and cfg.get('model') is None:
+            teacher = copy.deepcopy(self.student)
+        else:
+            teacher = build_model(cfg['model'], f'{key}.model')
         if policy == 'frozen' or cfg.get('ckpt') is not None:
             load_teacher_checkpoint(teacher, cfg.get('ckpt'), f'{key}.ckpt')
-        if policy == 'frozen':
+        if policy != 'trainable':
             teacher.requires_grad_(False)
         self.teachers[name] = teacher
         self.policies[name] = policy
+        if policy == 'ema':
+            momentum = cfg.get('ema_momentum', 0.999)
+            if not isinstance(momentum, (int, float)) or not 0.0 <= momentum < 1.0:
+                raise KDConfigError(f'{key}.ema_momentum must be in [0, 1), got {momentum!r}')
+            self._ema_momentum[name] = float(momentum)
+            if cfg.get('ckpt') is not None:
+                self._ema_from_ckpt = True
         if cfg.get('norm_train'):
             self.norm_train.append(name)
         if cfg.get('data_preprocessor') is not None:
@@ -117,12 +136,17 @@ class MultiTeacherDistill(BaseAlgorithm):
         self.selection_step += 1
         return [names[int(torch.randint(len(names), (1, ), generator=gen))]]
 
+    def ema_teachers(self):
+        return {name: (self.teachers[name], m) for name, m in self._ema_momentum.items()
+                if name in self.teachers}
+
     def teacher_inputs(self, name: str, inputs: torch.Tensor) -> torch.Tensor:
         return self.inputs_for(inputs, self.teacher_preprocessors[name]
                                if name in self.teacher_preprocessors else None,
                                f'model.teachers.{name}.data_preprocessor')
 
     def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
+        self.check_ema_updates()
         active = self.select_teachers()
         self.distiller.set_active_sources(active)
         losses = {}

@@ -10,6 +10,7 @@ from mmkd.utils.config_errors import KDConfigError
 from ..distillers import ConfigurableDistiller
 from ..utils.model_builder import build_data_preprocessor, build_model
 from .base_algorithm import BaseAlgorithm, add_prefix
+from .ema_teacher import EMATeacherMixin
 from .frozen_teacher import (exclude_from_checkpoints, ignore_loaded_entries,
                              load_teacher_checkpoint, set_norm_layers_eval, set_norm_layers_train)
 
@@ -17,7 +18,7 @@ TEACHER_POLICIES = ('frozen', 'trainable', 'ema')
 
 
 @MODELS.register_module()
-class SingleTeacherDistill(BaseAlgorithm):
+class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
     """Train a student with distillation losses from one teacher (offline KD).
 
     Each training step runs the teacher inside its recorders (under ``no_grad`` and in eval
@@ -91,11 +92,7 @@ class SingleTeacherDistill(BaseAlgorithm):
         self.student_trainable = student_trainable
         self.calculate_student_loss = calculate_student_loss
         if policy == 'ema':
-            # 1 once the EMA teacher holds (a copy of) the student's weights, and the number
-            # of updates; saved, so a resumed run neither copies again nor loses count
-            self.register_buffer('ema_started', torch.tensor(int(teacher_ckpt is not None)))
-            self.register_buffer('ema_updates', torch.zeros((), dtype=torch.long))
-            self._training_steps = 0
+            self.init_ema_state(started=teacher_ckpt is not None)
         if self.student_only:
             # Test and inference: the teacher is neither built nor loaded.
             self.teacher = None
@@ -127,37 +124,12 @@ class SingleTeacherDistill(BaseAlgorithm):
         if policy == 'frozen':
             exclude_from_checkpoints(self, 'teacher', keep_norm_stats=teacher_norm_train)
 
-    @torch.no_grad()
-    def start_ema_teacher(self) -> None:
-        """Copy the student's weights into an EMA teacher that does not hold them yet."""
-        if self.teacher_policy != 'ema' or int(self.ema_started):
-            return
-        try:
-            self.teacher.load_state_dict(self.student.state_dict())
-        except RuntimeError as e:
-            raise KDConfigError(
-                "model.teacher: an EMA teacher must have the student's architecture (or be "
-                f'given by teacher_ckpt): {e}') from e
-        self.ema_started.fill_(1)
-
-    @torch.no_grad()
-    def update_ema_teacher(self) -> None:
-        """θ_t <- m·θ_t + (1 - m)·θ_s for every parameter; buffers copied from the student."""
-        if self.teacher_policy != 'ema':
-            return
-        self.start_ema_teacher()
-        m = self.teacher_ema_momentum
-        student = dict(self.student.named_parameters())
-        for name, param in self.teacher.named_parameters():
-            param.mul_(m).add_(student[name].detach(), alpha=1 - m)
-        student_buffers = dict(self.student.named_buffers())
-        for name, buf in self.teacher.named_buffers():
-            buf.copy_(student_buffers[name])
-        self.ema_updates += 1
+    def ema_teachers(self):
+        return dict(teacher=(self.teacher, self.teacher_ema_momentum)) \
+            if self.teacher_policy == 'ema' and self.teacher is not None else {}
 
     def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
-        if self.teacher_policy == 'ema':
-            self._check_ema_updates()
+        self.check_ema_updates()
         losses = {}
         teacher_inputs = self.inputs_for(inputs, self.teacher_preprocessor,
                                          'model.teacher_data_preprocessor')
@@ -171,18 +143,6 @@ class SingleTeacherDistill(BaseAlgorithm):
                                                                   mode='tensor'))
 
         return self.student_and_distill_losses(inputs, data_samples, losses)
-
-    def _check_ema_updates(self) -> None:
-        # A mean teacher nobody updates would silently stay at the student's first weights.
-        if not int(self.ema_started):
-            raise KDConfigError(
-                "model.teacher_policy='ema' needs custom_hooks=[dict(type='EMATeacherHook')] "
-                '(it starts the teacher from the student and updates it after every step)')
-        self._training_steps += 1
-        if self._training_steps > 2 and int(self.ema_updates) == 0:
-            raise KDConfigError(
-                "model.teacher_policy='ema': the EMA teacher is not being updated; add "
-                "custom_hooks=[dict(type='EMATeacherHook')]")
 
     def named_models(self) -> Dict[str, nn.Module]:
         return {} if self.teacher is None else dict(teacher=self.teacher)
