@@ -218,3 +218,21 @@ def test_teacher_with_its_own_normalisation_sees_the_batch_normalised_its_way(te
     torch.testing.assert_close(seen[0], (raw - 10.0) / 2.0, rtol=1e-5, atol=1e-4)
     # the student still gets the student's normalisation (mean 78, std 96)
     torch.testing.assert_close(data['inputs'], (raw - 78.0) / 96.0, rtol=1e-5, atol=1e-5)
+
+
+def test_a_trainable_teacher_gets_its_own_learning_rate_through_mmengine(teacher_ckpt):
+    """Per-model optimizer settings are MMEngine's paramwise options on the module path."""
+    from mmengine.optim import build_optim_wrapper
+    model = build_kd(teacher_ckpt, teacher_policy='trainable')
+    wrapper = build_optim_wrapper(model, dict(
+        optimizer=dict(type='SGD', lr=0.1), paramwise_cfg=dict(
+            custom_keys={'teacher': dict(lr_mult=0.01)})))
+    teacher = {id(p) for p in model.teacher.parameters()}
+    lrs = {}
+    for group in wrapper.optimizer.param_groups:
+        for p in group['params']:
+            lrs[id(p)] = group['lr']
+    assert all(lrs[i] == pytest.approx(0.001) for i in teacher)
+    assert all(lr == pytest.approx(0.1) for i, lr in lrs.items() if i not in teacher)
+    assert all(p.requires_grad for p in model.teacher.parameters())
+    assert any(k.startswith('teacher.') for k in model.state_dict())  # saved
