@@ -94,6 +94,24 @@ def test_first_stage_updates_only_what_it_trains(tmp_path, teacher_ckpt):
     assert runner.message_hub.get_info('distill_stage') == 'main'
 
 
+def test_the_log_says_which_losses_a_stage_computes(tmp_path, teacher_ckpt):
+    from mmengine.logging import MMLogger
+    runner = Runner.from_cfg(staged_config(tmp_path, teacher_ckpt, [
+        dict(name='a', epochs=1, losses=dict(loss_hint=1.0)),
+        dict(name='b', losses=dict(), student_loss=True)], epochs=2))
+    lines = []
+    logger = MMLogger.get_current_instance()
+    original = logger.info
+    logger.info = lambda msg, *a, **k: (lines.append(str(msg)), original(msg, *a, **k))
+    try:
+        runner.train()
+    finally:
+        logger.info = original
+    stage_lines = [line for line in lines if 'Distillation stage' in line]
+    assert "losses {'loss_hint': 1.0}" in stage_lines[0]
+    assert "'b' (epochs 1-2): losses {}, student loss on" in stage_lines[1]
+
+
 def test_frozen_parameters_get_no_optimizer_state(tmp_path, teacher_ckpt):
     """Stage 1 leaves no momentum buffer on frozen parameters, and stage 2 starts from a fresh
     optimizer state (as the reference implementations' second optimizer)."""

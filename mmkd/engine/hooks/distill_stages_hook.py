@@ -164,8 +164,9 @@ class DistillStagesHook(Hook):
         n_train = self._apply(runner, model, index)
         if reset and starts and stage['reset_optimizer']:
             _reset_optimizer_state(runner.optim_wrapper)
-        if index != self._applied or starts:
-            losses = stage['losses'] or {n: 1.0 for n in model.distiller.distill_losses}
+        if index != self._applied:
+            losses = stage['losses'] if stage['losses'] is not None else {
+                n: 1.0 for n in model.distiller.distill_losses}
             runner.logger.info(
                 f'Distillation stage {index} {stage["name"]!r} ({self.unit} '
                 f'{stage["begin"]}-{stage["end"]}): losses {losses}, student loss '
