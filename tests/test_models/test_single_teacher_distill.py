@@ -4,6 +4,7 @@ import pytest
 import torch
 from mmengine.optim import OptimWrapper
 
+from mmkd.models.algorithms.frozen_teacher import run_lean
 from mmkd.utils import KDConfigError
 
 from helpers import build_kd, digits_batch
@@ -236,3 +237,38 @@ def test_a_trainable_teacher_gets_its_own_learning_rate_through_mmengine(teacher
     assert all(lr == pytest.approx(0.1) for i, lr in lrs.items() if i not in teacher)
     assert all(p.requires_grad for p in model.teacher.parameters())
     assert any(k.startswith('teacher.') for k in model.state_dict())  # saved
+
+
+@pytest.mark.parametrize('lean, tol', [(dict(channels_last=True), 1e-5),
+                                       (dict(autocast='bf16'), 5e-2),
+                                       (dict(channels_last=True, autocast='bf16'), 5e-2)],
+                         ids=['channels_last', 'bf16', 'both'])
+def test_lean_teacher_options_keep_its_records_close_and_float32(teacher_ckpt, lean, tol):
+    data = None
+    values = {}
+    for name, options in (('plain', None), ('lean', lean)):
+        torch.manual_seed(0)
+        model = build_kd(teacher_ckpt, distiller=dict(FEATURE_HINT, connectors=dict(
+            hint=dict(type='ConvModuleConnector', in_channel=16, out_channel=32)),
+            loss_forward_mappings=dict(loss_hint=dict(
+                preds_S=dict(recorder='feat', from_student=True, connector='hint'),
+                preds_T=dict(recorder='feat', from_student=False)))), teacher_lean=options)
+        model.train()
+        data = data or model.data_preprocessor(digits_batch(8), training=True)
+        with torch.no_grad():
+            model.distiller.record('teacher', lambda: run_lean(
+                model.teacher_lean, data['inputs'],
+                lambda x: model.teacher(x, None, mode='tensor'),
+                model.distiller.sources['teacher']), required=True)
+        record = model.distiller.sources['teacher'].get_recorder('feat').get_record_data(0)
+        assert record.dtype == torch.float32
+        values[name] = record
+        model.distiller.reset_records()
+        # the whole step too, with the early exit after the recorded stage
+        assert torch.isfinite(model(**data, mode='loss')['distill.loss_hint'])
+    diff = (values['lean'] - values['plain']).abs().max().item()
+    assert diff <= tol * values['plain'].abs().max().item()
+    with pytest.raises(KDConfigError, match=r"teacher_lean\.autocast='int8' is not valid"):
+        build_kd(teacher_ckpt, teacher_lean=dict(autocast='int8'))
+    with pytest.raises(KDConfigError, match='teacher_lean is for a frozen teacher'):
+        build_kd(teacher_ckpt, teacher_lean=dict(channels_last=True), teacher_policy='trainable')

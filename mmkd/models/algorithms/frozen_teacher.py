@@ -1,5 +1,9 @@
-"""Loading frozen teachers, and keeping them out of training checkpoints."""
+"""Loading frozen teachers, keeping them out of training checkpoints, and running them lean."""
+import contextlib
 import os.path as osp
+from typing import Callable, Optional
+
+import torch
 
 import torch.nn as nn
 from torch.nn.modules.batchnorm import _BatchNorm
@@ -81,3 +85,48 @@ def set_norm_layers_eval(model: nn.Module) -> None:
     for m in model.modules():
         if isinstance(m, _BatchNorm):
             m.eval()
+
+
+LEAN_KEYS = ('channels_last', 'autocast')
+AUTOCAST_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
+
+
+def check_lean_options(cfg: Optional[dict], key: str) -> dict:
+    """Validate a frozen teacher's lean options: ``channels_last`` (bool) and ``autocast``
+    (``'bf16'``, ``'fp16'`` or None)."""
+    if cfg is None:
+        return {}
+    if not isinstance(cfg, dict):
+        raise KDConfigError(f'{key} must be a dict with keys {list(LEAN_KEYS)}, got {cfg!r}')
+    unknown = [k for k in cfg if k not in LEAN_KEYS]
+    if unknown:
+        raise KDConfigError(f'{key}: unknown key(s) {unknown}; valid: {list(LEAN_KEYS)}')
+    autocast = cfg.get('autocast')
+    if autocast is not None and autocast not in AUTOCAST_DTYPES:
+        raise KDConfigError(f'{key}.autocast={autocast!r} is not valid; choose one of '
+                            f'{list(AUTOCAST_DTYPES)} or None')
+    return dict(channels_last=bool(cfg.get('channels_last', False)), autocast=autocast)
+
+
+def make_lean(teacher: nn.Module, options: dict) -> None:
+    """Apply the build-time part of the lean options (channels-last weights)."""
+    if options.get('channels_last'):
+        teacher.to(memory_format=torch.channels_last)
+
+
+def run_lean(options: dict, inputs: torch.Tensor, forward: Callable[[torch.Tensor], object],
+             recorders) -> object:
+    """``forward(inputs)`` with the lean options of a frozen teacher: channels-last inputs,
+    and autocast to bf16/fp16 for this pass only, its records then cast back to float32 so
+    the losses see full precision."""
+    if options.get('channels_last') and inputs.dim() == 4:
+        inputs = inputs.contiguous(memory_format=torch.channels_last)
+    dtype = AUTOCAST_DTYPES.get(options.get('autocast'))
+    ctx = torch.autocast(device_type=inputs.device.type, dtype=dtype) if dtype is not None \
+        else contextlib.nullcontext()
+    try:
+        with ctx:
+            return forward(inputs)
+    finally:  # also when the pass stops early, once its records are taken
+        if dtype is not None:
+            recorders.cast_records(torch.float32)

@@ -11,8 +11,9 @@ from ..distillers import ConfigurableDistiller
 from ..utils.model_builder import build_data_preprocessor, build_model
 from .base_algorithm import BaseAlgorithm, add_prefix
 from .ema_teacher import EMATeacherMixin
-from .frozen_teacher import (exclude_from_checkpoints, ignore_loaded_entries,
-                             load_teacher_checkpoint, set_norm_layers_eval, set_norm_layers_train)
+from .frozen_teacher import (check_lean_options, exclude_from_checkpoints, ignore_loaded_entries,
+                             load_teacher_checkpoint, make_lean, run_lean, set_norm_layers_eval,
+                             set_norm_layers_train)
 
 TEACHER_POLICIES = ('frozen', 'trainable', 'ema')
 
@@ -54,6 +55,11 @@ class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
         teacher_data_preprocessor (dict, optional): a ``ClsDataPreprocessor`` config for a
             teacher trained with another normalisation than the student: the batch is
             re-normalised for it (exactly, also for mixed batches). Defaults to None.
+        teacher_lean (dict, optional): options that make a frozen teacher cheaper:
+            ``channels_last=True`` (weights and inputs in channels-last memory format) and
+            ``autocast='bf16'`` or ``'fp16'`` (its pass only, under ``torch.autocast``; its
+            records are cast back to float32). Their effect on the logits is measured in
+            ``benchmarks/lean_teacher.py``. Defaults to None (neither).
         teacher_ema_momentum (float): the EMA teacher's momentum m in
             θ_t <- m·θ_t + (1 - m)·θ_s (the weight of the old teacher; buffers such as BN
             statistics are copied from the student). Defaults to 0.999.
@@ -69,7 +75,8 @@ class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
                  calculate_student_loss: bool = True, teacher_early_exit: bool = True,
                  teacher_norm_train: bool = False, teacher_policy: Optional[str] = None,
                  teacher_ema_momentum: float = 0.999,
-                 teacher_data_preprocessor: Optional[dict] = None, **kwargs) -> None:
+                 teacher_data_preprocessor: Optional[dict] = None,
+                 teacher_lean: Optional[dict] = None, **kwargs) -> None:
         super().__init__(**kwargs)
         policy = teacher_policy or ('trainable' if teacher_trainable else 'frozen')
         if policy not in TEACHER_POLICIES:
@@ -86,6 +93,10 @@ class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
             raise KDConfigError('model.teacher_norm_train is for a frozen teacher; a trainable '
                                 'teacher\'s norm layers follow model.teacher_norm_eval')
         self.teacher_policy, self.teacher_ema_momentum = policy, teacher_ema_momentum
+        self.teacher_lean = check_lean_options(teacher_lean, 'model.teacher_lean')
+        if self.teacher_lean and policy != 'frozen':
+            raise KDConfigError('model.teacher_lean is for a frozen teacher (a trained or EMA '
+                                'teacher needs its full-precision pass)')
         self.teacher_norm_train = teacher_norm_train
         self.teacher_trainable = teacher_trainable
         self.teacher_norm_eval = teacher_norm_eval
@@ -112,6 +123,7 @@ class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
                 "teacher_policy='trainable' (online distillation) or 'ema' (a mean teacher).")
         if not teacher_trainable:
             self.teacher.requires_grad_(False)
+        make_lean(self.teacher, self.teacher_lean)
         self.teacher_preprocessor = None if teacher_data_preprocessor is None else \
             build_data_preprocessor(teacher_data_preprocessor, 'model.teacher_data_preprocessor')
         if not student_trainable:
@@ -139,8 +151,10 @@ class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
                 grad=True, required=True)
             losses.update(add_prefix(teacher_losses, 'teacher'))
         else:
-            self.distiller.record('teacher', lambda: self.teacher(teacher_inputs, data_samples,
-                                                                  mode='tensor'))
+            self.distiller.record('teacher', lambda: run_lean(
+                self.teacher_lean, teacher_inputs,
+                lambda x: self.teacher(x, data_samples, mode='tensor'),
+                self.distiller.sources['teacher']))
 
         return self.student_and_distill_losses(inputs, data_samples, losses)
 

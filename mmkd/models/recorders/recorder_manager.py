@@ -1,6 +1,7 @@
 """A named set of recorders installed on one model."""
 from typing import Dict, Optional, Union
 
+import torch
 import torch.nn as nn
 
 from mmkd.registry import TASK_UTILS
@@ -85,6 +86,17 @@ class RecorderManager:
     def reset_data_buffer(self) -> None:
         for recorder in self._recorders.values():
             recorder.reset_data_buffer()
+
+    def cast_records(self, dtype: torch.dtype) -> None:
+        """Cast the floating-point tensors of this step's records to ``dtype`` (records of a
+        pass under autocast are half precision; losses get them in full)."""
+        from ..utils.structures import map_tensors
+
+        def cast(t):
+            return t.to(dtype) if t.is_floating_point() else t
+
+        for recorder in self._recorders.values():
+            recorder.data_buffer = [map_tensors(r, cast) for r in recorder.data_buffer]
 
     @property
     def needs_forward(self) -> bool:

@@ -38,3 +38,16 @@ def get_gt_labels(data_samples: Sequence) -> torch.Tensor:
                 'augmentations such as Mixup/CutMix leave only gt_score)')
         labels.append(label.reshape(-1)[:1])
     return torch.cat(labels).long()
+
+
+def map_tensors(data: Any, fn) -> Any:
+    """``fn`` applied to every tensor in a (nested) tuple/list/dict; the rest unchanged."""
+    if isinstance(data, torch.Tensor):
+        return fn(data)
+    if isinstance(data, tuple) and hasattr(data, '_fields'):  # namedtuple
+        return type(data)(*(map_tensors(d, fn) for d in data))
+    if isinstance(data, (list, tuple)):
+        return type(data)(map_tensors(d, fn) for d in data)
+    if isinstance(data, dict):
+        return {k: map_tensors(v, fn) for k, v in data.items()}
+    return data
