@@ -44,6 +44,27 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
     return True
 
 
+def unwrap_model(model):
+    """The model inside a DistributedDataParallel-like wrapper, or the model itself."""
+    from mmengine.model import is_model_wrapper
+    return model.module if is_model_wrapper(model) else model
+
+
+def several_processes() -> bool:
+    """Whether a process group of more than one process is running."""
+    return torch_dist.is_available() and torch_dist.is_initialized() and \
+        torch_dist.get_world_size() > 1
+
+
+def global_mean(x: torch.Tensor) -> torch.Tensor:
+    """The mean of ``x`` over every process's elements (the same value on all of them)."""
+    if not several_processes():
+        return x.mean()
+    stats = torch.stack([x.sum(), torch.tensor(float(x.numel()), dtype=x.dtype, device=x.device)])
+    torch_dist.all_reduce(stats)
+    return stats[0] / stats[1]
+
+
 def gather_batches(x: torch.Tensor, keep_local_grad: bool = False):
     """Every process's ``x`` (B_r, ...) concatenated in rank order, and where this process's
     rows start. Batches may differ in size across processes.
@@ -52,8 +73,7 @@ def gather_batches(x: torch.Tensor, keep_local_grad: bool = False):
     are the input tensor itself, so gradients reach the local rows (only). Single-process
     (or not initialised): ``(x, 0)``.
     """
-    if not torch_dist.is_available() or not torch_dist.is_initialized() or \
-            torch_dist.get_world_size() == 1:
+    if not several_processes():
         return x, 0
     world, rank = torch_dist.get_world_size(), torch_dist.get_rank()
     size = torch.tensor([x.shape[0]], device=x.device)

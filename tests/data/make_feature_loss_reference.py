@@ -121,7 +121,6 @@ def reviewkd_case(mdis, seed, s_channels, t_channels, s_sizes, t_sizes, weight=5
     base.Distiller = Distiller
     src = open(osp.join(mdis, 'mdistiller/distillers/ReviewKD.py'), encoding='utf-8').read()
     ns = {'__name__': 'reviewkd_ref'}
-    sys.modules['reviewkd_ref'] = types.ModuleType('reviewkd_ref')
     src = src.replace('from ._base import Distiller', 'from mdistiller_base import Distiller')
     sys.modules['mdistiller_base'] = base
     exec(compile(src, 'ReviewKD.py', 'exec'), ns)

@@ -7,6 +7,7 @@ from mmengine.optim import OptimWrapperDict
 
 from mmkd.registry import HOOKS
 from mmkd.utils.config_errors import KDConfigError, suggest
+from mmkd.utils.dist_utils import unwrap_model
 from .loss_weight_schedule_hook import drop_stale_loss_logs
 
 STAGE_KEYS = ('name', 'epochs', 'iters', 'losses', 'student_loss', 'trainable', 'frozen',
@@ -100,7 +101,7 @@ class DistillStagesHook(Hook):
 
     @staticmethod
     def _algorithm(runner):
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = unwrap_model(runner.model)
         if not hasattr(model, 'set_training_stage') or not hasattr(model, 'distiller'):
             raise KDConfigError('DistillStagesHook needs a distillation algorithm (model.type '
                                 f'such as SingleTeacherDistill); the model is {type(model).__name__}')

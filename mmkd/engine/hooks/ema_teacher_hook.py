@@ -1,9 +1,9 @@
 """Keeps a mean (EMA) teacher following the student."""
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from mmkd.registry import HOOKS
 from mmkd.utils.config_errors import KDConfigError
+from mmkd.utils.dist_utils import unwrap_model
 
 
 @HOOKS.register_module()
@@ -27,7 +27,7 @@ class EMATeacherHook(Hook):
 
     @staticmethod
     def _algorithm(runner):
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = unwrap_model(runner.model)
         if not getattr(model, 'has_ema_teacher', False):
             raise KDConfigError("EMATeacherHook needs a distillation algorithm with an EMA "
                                 "teacher (SingleTeacherDistill(teacher_policy='ema'), or a "

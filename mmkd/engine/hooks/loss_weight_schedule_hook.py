@@ -2,10 +2,10 @@
 from typing import Dict, Optional
 
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from mmkd.registry import HOOKS
 from mmkd.utils.config_errors import KDConfigError, suggest
+from mmkd.utils.dist_utils import unwrap_model
 from ..loss_weight_schedules import build_schedule
 
 
@@ -50,7 +50,7 @@ class LossWeightScheduleHook(Hook):
 
     @staticmethod
     def _distiller(runner):
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = unwrap_model(runner.model)
         distiller = getattr(model, 'distiller', None)
         if distiller is None or not hasattr(distiller, 'set_loss_weight_factors'):
             raise KDConfigError('LossWeightScheduleHook needs a distillation algorithm with a '

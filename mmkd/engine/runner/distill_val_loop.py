@@ -3,7 +3,6 @@ from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 from mmengine.evaluator import Evaluator
-from mmengine.model import is_model_wrapper
 from mmengine.runner import TestLoop, ValLoop
 from mmengine.runner.amp import autocast
 from mmengine.runner.loops import _parse_losses
@@ -11,6 +10,7 @@ from torch.utils.data import DataLoader
 
 from mmkd.registry import LOOPS
 from mmkd.utils.config_errors import KDConfigError, suggest
+from mmkd.utils.dist_utils import unwrap_model
 
 
 class _TeacherEvaluation:
@@ -43,8 +43,7 @@ class _TeacherEvaluation:
         hook(f'after_{self.phase}')
         return metrics
 
-    def _names(self, model) -> List[str]:
-        exposed = model.named_models() if hasattr(model, 'named_models') else {}
+    def _names(self, model, exposed: Dict) -> List[str]:
         names = list(self.models) if self.models else (list(exposed) if self.evaluate_teacher
                                                         else [])
         if self.evaluate_teacher and not exposed:
@@ -59,11 +58,11 @@ class _TeacherEvaluation:
 
     @torch.no_grad()
     def _teacher_metrics(self) -> dict:
-        model = self.runner.model.module if is_model_wrapper(self.runner.model) else self.runner.model
+        model = unwrap_model(self.runner.model)
         metrics = {}
         step = getattr(model, f'{self.phase}_step')
         exposed = model.named_models() if hasattr(model, 'named_models') else {}
-        for name in self._names(model):
+        for name in self._names(model, exposed):
             with model.predict_with(exposed[name]):
                 for data_batch in self.dataloader:
                     with autocast(enabled=self.fp16):

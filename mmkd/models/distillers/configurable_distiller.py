@@ -58,7 +58,6 @@ class ConfigurableDistiller(BaseModule):
     :meth:`set_active_sources` and :meth:`set_loss_weight_factors` only.
     """
 
-    mapping_keys = MAPPING_KEYS
 
     def __init__(self, student_recorders: Optional[dict] = None,
                  teacher_recorders: Optional[dict] = None, recorders: Optional[dict] = None,
@@ -197,10 +196,6 @@ class ConfigurableDistiller(BaseModule):
             return None
         with self.sources[source], torch.set_grad_enabled(grad):
             return forward()
-
-    def reads_student(self) -> bool:
-        """Whether any loss computed at this step reads a student record."""
-        return STUDENT in sources_read(self.loss_forward_mappings, self.active_losses())
 
     # ------------------------------------------------------------------ building
     @staticmethod

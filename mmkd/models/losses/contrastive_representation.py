@@ -4,12 +4,11 @@ from typing import List, Optional
 
 import numpy as np
 import torch
-import torch.distributed as torch_dist
 import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from mmkd.utils.dist_utils import gather_batches
+from mmkd.utils.dist_utils import gather_batches, global_mean
 
 EPS = 1e-7
 
@@ -38,16 +37,6 @@ def momentum_update(memory: torch.Tensor, idx: torch.Tensor, features: torch.Ten
     place, rows in order (a repeated index keeps its last update, as ``index_copy_``)."""
     rows = memory.index_select(0, idx) * momentum + features.detach() * (1 - momentum)
     memory.index_copy_(0, idx, F.normalize(rows, p=2, dim=1))
-
-
-def _global_mean(x: torch.Tensor) -> torch.Tensor:
-    """The mean of ``x`` over every process's elements (the same value on all of them)."""
-    if not torch_dist.is_available() or not torch_dist.is_initialized() or \
-            torch_dist.get_world_size() == 1:
-        return x.mean()
-    stats = torch.stack([x.sum(), torch.tensor(float(x.numel()), dtype=x.dtype, device=x.device)])
-    torch_dist.all_reduce(stats)
-    return stats[0] / stats[1]
 
 
 @MODELS.register_module()
@@ -132,7 +121,7 @@ class CRDLoss(nn.Module):
         with torch.no_grad():
             for i, out in enumerate((out_s, out_t)):
                 if self.z[i] < 0:
-                    self.z[i] = _global_mean(out.detach()) * self.num_samples
+                    self.z[i] = global_mean(out.detach()) * self.num_samples
         loss = nce_contrast_loss(out_s / self.z[0], self.num_samples) + \
             nce_contrast_loss(out_t / self.z[1], self.num_samples)
         if self.training:
