@@ -12,5 +12,6 @@ __all__ = [
     'DamagedCheckpointError', 'NotACheckpointError', 'check_resumable',
     'find_resumable_checkpoint', 'allow_checkpoint_types',
     'checkpoint_safe_globals', 'load_checkpoint_file', 'register_safe_checkpoint_loader',
-    'setup_cpu_distributed', 'gather_batches', 'unwrap_model', 'scripted_run_config', 'scripted_runner'
+    'setup_cpu_distributed', 'gather_batches', 'unwrap_model', 'scripted_run_config',
+    'scripted_runner'
 ]

@@ -207,3 +207,29 @@ def test_teacher_policies_per_teacher(ckpts):
     teachers['t2'] = dict(model=copy.deepcopy(STUDENT), policy='mean')
     with pytest.raises(KDConfigError, match=r"teachers\.t2\.policy='mean' is not valid"):
         build(ckpts, teachers=teachers)
+
+
+def test_ema_teachers_start_from_the_student_unless_a_checkpoint_gives_them(ckpts, tmp_path):
+    """Two EMA teachers, one from a checkpoint: starting copies the student into the other
+    only."""
+    student_ckpt = tmp_path / 'ema_start.pth'
+    torch.manual_seed(3)
+    torch.save({'state_dict': build_classifier(STUDENT).state_dict()}, student_ckpt)
+    teachers = {name: dict(model=copy.deepcopy(cfg), ckpt=path)
+                for name, (cfg, path) in ckpts.items()}
+    teachers['t2'] = dict(policy='ema', ckpt=str(student_ckpt))
+    teachers['t3'] = dict(policy='ema')
+    distiller = dict(
+        type='MultiTeacherDistiller', student_recorders=LOGITS,
+        teacher_recorders=dict(t1=LOGITS, t2=LOGITS, t3=LOGITS),
+        distill_losses=dict(loss_kd=dict(type='MultiTeacherKLDivergence', tau=4)),
+        loss_forward_mappings=dict(loss_kd=dict(
+            preds_S=dict(recorder='logits', from_student=True),
+            preds_T=dict(recorder='logits', from_student=False, teacher='all'))))
+    model = build(ckpts, teachers=teachers, distiller=distiller)
+    loaded = {k: v.clone() for k, v in model.teachers.t2.state_dict().items()}
+    model.start_ema_teacher()
+    student = model.student.state_dict()
+    assert all(torch.equal(model.teachers.t3.state_dict()[k], v) for k, v in student.items())
+    assert all(torch.equal(model.teachers.t2.state_dict()[k], v) for k, v in loaded.items())
+    assert not torch.equal(loaded['head.fc.weight'], student['head.fc.weight'])

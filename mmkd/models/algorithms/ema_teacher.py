@@ -1,5 +1,5 @@
 """Mean (EMA) teachers: what every algorithm with such a teacher shares."""
-from typing import Dict, Tuple
+from typing import Dict, Iterable, Tuple
 
 import torch
 import torch.nn as nn
@@ -25,19 +25,24 @@ class EMATeacherMixin:
     def has_ema_teacher(self) -> bool:
         return bool(self.ema_teachers())
 
-    def init_ema_state(self, started: bool) -> None:
-        # 1 once the EMA teachers hold (a copy of) the student's weights, and the number of
-        # updates; saved, so a resumed run neither copies again nor loses count
-        self.register_buffer('ema_started', torch.tensor(int(started)))
+    def init_ema_state(self, loaded: Iterable[str] = ()) -> None:
+        """Register the saved EMA state; ``loaded`` names the EMA teachers whose weights came
+        from a checkpoint (the others start as copies of the student)."""
+        # 1 once the EMA teachers hold their starting weights, and the number of updates;
+        # saved, so a resumed run neither copies again nor loses count
+        self.register_buffer('ema_started', torch.tensor(0))
         self.register_buffer('ema_updates', torch.zeros((), dtype=torch.long))
+        self._ema_loaded = set(loaded)
         self._training_steps = 0
 
     @torch.no_grad()
     def start_ema_teacher(self) -> None:
-        """Copy the student's weights into EMA teachers that do not hold them yet."""
+        """Copy the student's weights into the EMA teachers not loaded from a checkpoint."""
         if not self.has_ema_teacher or int(self.ema_started):
             return
         for name, (teacher, _) in self.ema_teachers().items():
+            if name in self._ema_loaded:
+                continue
             try:
                 teacher.load_state_dict(self.student.state_dict())
             except RuntimeError as e:

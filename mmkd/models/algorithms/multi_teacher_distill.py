@@ -70,14 +70,15 @@ class MultiTeacherDistill(EMATeacherMixin, BaseAlgorithm):
         self.policies: Dict[str, str] = {}
         self.norm_train: List[str] = []
         self._ema_momentum: Dict[str, float] = {}
-        self._ema_from_ckpt = False
         # The number of draws so far; saved in checkpoints so resuming continues the sequence.
         self.register_buffer('selection_step', torch.zeros((), dtype=torch.long))
         if not self.student_only:  # test and inference build and load no teacher
             for name, cfg in teachers.items():
                 self._add_teacher(name, cfg)
-        if self._ema_momentum:
-            self.init_ema_state(started=self._ema_from_ckpt)
+        ema = [n for n, cfg in teachers.items() if isinstance(cfg, dict)
+               and cfg.get('policy') == 'ema']
+        if ema:  # also when testing, so the saved EMA state loads without surprises
+            self.init_ema_state(loaded=[n for n in ema if teachers[n].get('ckpt') is not None])
         self.distiller = self.build_distiller(distiller, MultiTeacherDistiller)
         if self.student_only:
             ignore_loaded_entries(self, 'teachers', 'teacher_preprocessors')
@@ -119,8 +120,6 @@ class MultiTeacherDistill(EMATeacherMixin, BaseAlgorithm):
             if not isinstance(momentum, (int, float)) or not 0.0 <= momentum < 1.0:
                 raise KDConfigError(f'{key}.ema_momentum must be in [0, 1), got {momentum!r}')
             self._ema_momentum[name] = float(momentum)
-            if cfg.get('ckpt') is not None:
-                self._ema_from_ckpt = True
         if cfg.get('norm_train'):
             self.norm_train.append(name)
         if cfg.get('data_preprocessor') is not None:

@@ -103,7 +103,7 @@ class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
         self.student_trainable = student_trainable
         self.calculate_student_loss = calculate_student_loss
         if policy == 'ema':
-            self.init_ema_state(started=teacher_ckpt is not None)
+            self.init_ema_state(loaded=['teacher'] if teacher_ckpt is not None else [])
         if self.student_only:
             # Test and inference: the teacher is neither built nor loaded.
             self.teacher = None
