@@ -55,6 +55,7 @@ setup(
         'mmkd-extract-student = mmkd.cli.extract_student:cli',
         'mmkd-print-config = mmkd.cli.print_config:cli',
         'mmkd-inspect = mmkd.cli.inspect_model:cli',
+        'mmkd-build-teacher-cache = mmkd.cli.build_teacher_cache:cli',
     ]),
     python_requires='>=3.8',
     # mmcv is left out on purpose: mmcv-lite or a full mmcv both work, and pip must not

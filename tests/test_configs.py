@@ -55,9 +55,10 @@ def test_there_are_configs_for_every_method():
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, osp.join(ROOT, 'configs')))
-def test_config_builds_and_computes_losses(path, ckpt_dir):
+def test_config_builds_and_computes_losses(path, ckpt_dir, tmp_path):
     cfg = Config.fromfile(path)
     model_cfg = cfg.model
+    cached = model_cfg.get('teacher_cache') is not None
     ema = model_cfg.get('teacher_policy') == 'ema'
     if model_cfg.type in ('SingleTeacherDistill', 'mmkd.SingleTeacherDistill') and not ema:
         model_cfg.teacher_ckpt = fake_ckpt(model_cfg.teacher, ckpt_dir)
@@ -66,13 +67,15 @@ def test_config_builds_and_computes_losses(path, ckpt_dir):
             teacher.ckpt = fake_ckpt(teacher.model, ckpt_dir)
     if 'data_preprocessor' in cfg:
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
+    if cached:  # build a small cache for it first, and train on batches of its data
+        cached_batch = build_small_cache(cfg, tmp_path)
     with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmkd')):
         model = MODELS.build(model_cfg)
     model.train()
     if ema:  # what EMATeacherHook does before training
         assert any(h['type'] == 'EMATeacherHook' for h in cfg.custom_hooks)
         model.start_ema_teacher()
-    data = model.data_preprocessor(batch(cfg), training=True)
+    data = model.data_preprocessor(cached_batch if cached else batch(cfg), training=True)
     losses = model(**data, mode='loss')
     assert losses and all(torch.isfinite(v) for v in losses.values())
     if 'distiller' in model_cfg:
@@ -82,6 +85,21 @@ def test_config_builds_and_computes_losses(path, ckpt_dir):
                 assert set(hook['schedules']) <= set(model.distiller.distill_losses)
             if hook['type'] == 'DistillStagesHook':
                 check_stages(HOOKS.build(copy.deepcopy(hook)), model, cfg, data)
+
+
+def build_small_cache(cfg, tmp_path):
+    """Build the config's teacher cache on 32 samples and one slot; return a batch of them."""
+    from mmengine.dataset import pseudo_collate
+    from mmkd.cli.build_teacher_cache import build
+    from mmkd.registry import DATASETS
+    assert any(h['type'] == 'ReplayAugmentationHook' for h in cfg.custom_hooks)
+    cfg.model.teacher_cache.dir = str(tmp_path / 'cache')
+    cfg.train_dataloader.dataset.num_slots = 1
+    cfg.train_dataloader.dataset.dataset.num_train = 32
+    build(cfg)
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmkd')):
+        dataset = DATASETS.build(copy.deepcopy(cfg.train_dataloader.dataset))
+    return pseudo_collate([dataset[(0, i)] for i in range(4)])
 
 
 def check_stages(hook, model, cfg, data):

@@ -3,5 +3,7 @@ from .distill_stages_hook import DistillStagesHook
 from .ema_teacher_hook import EMATeacherHook
 from .loss_weight_schedule_hook import LossWeightScheduleHook
 from .random_state_hook import RandomStateHook
+from .replay_augmentation_hook import ReplayAugmentationHook
 
-__all__ = ['AtomicLocalBackend', 'CheckpointHook', 'DistillStagesHook', 'EMATeacherHook', 'LossWeightScheduleHook', 'RandomStateHook']
+__all__ = ['AtomicLocalBackend', 'CheckpointHook', 'DistillStagesHook', 'EMATeacherHook', 'LossWeightScheduleHook', 'RandomStateHook',
+           'ReplayAugmentationHook']

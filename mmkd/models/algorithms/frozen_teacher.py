@@ -13,12 +13,16 @@ from mmkd.utils.checkpoint import CheckpointFileError
 from mmkd.utils.config_errors import KDConfigError
 
 
-def load_teacher_checkpoint(teacher: nn.Module, path: str, key: str) -> None:
-    """Load a teacher's weights (weights-only, every key must match) and mark it initialised."""
+def check_teacher_file(path: str, key: str) -> None:
     if not isinstance(path, str) or not osp.isfile(osp.expanduser(path)):
         raise KDConfigError(
             f'{key}={path!r}: no such file. Train the teacher first (tools/train.py on its '
             'own config) or convert a published checkpoint, and give its local path.')
+
+
+def load_teacher_checkpoint(teacher: nn.Module, path: str, key: str) -> None:
+    """Load a teacher's weights (weights-only, every key must match) and mark it initialised."""
+    check_teacher_file(path, key)
     try:
         load_checkpoint(teacher, path, map_location='cpu', strict=True,
                         revise_keys=[(r'^module\.', '')])

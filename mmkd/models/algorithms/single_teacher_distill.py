@@ -11,6 +11,7 @@ from ..distillers import ConfigurableDistiller
 from ..utils.model_builder import build_data_preprocessor, build_model
 from .base_algorithm import BaseAlgorithm, add_prefix
 from .ema_teacher import EMATeacherMixin
+from .cached_teacher import open_teacher_cache
 from .frozen_teacher import (check_lean_options, exclude_from_checkpoints, ignore_loaded_entries,
                              load_teacher_checkpoint, make_lean, run_lean, set_norm_layers_eval,
                              set_norm_layers_train)
@@ -60,6 +61,16 @@ class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
             ``autocast='bf16'`` or ``'fp16'`` (its pass only, under ``torch.autocast``; its
             records are cast back to float32). Their effect on the logits is measured in
             ``benchmarks/lean_teacher.py``. Defaults to None (neither).
+        teacher_cache (dict, optional): read the teacher's logits from a teacher-output cache
+            instead of running the teacher: ``dict(dir=..., topk=k)`` (FKD's top-k form) or
+            ``dict(dir=..., full_logits=True)``, optionally ``dtype`` (``'float16'``,
+            default, or ``'float32'``, of what is stored), ``recorder`` (the teacher recorder
+            the cache serves, default ``'logits'``), ``verify_inputs`` (default True). The
+            teacher is then neither built nor loaded; ``teacher_ckpt`` is still required (the
+            cache is checked against its hash), the training set must be a
+            ``ReplayableDataset`` with ``ReplayAugmentationHook``, and only that recorder may
+            be read. Build the cache with ``mmkd-build-teacher-cache`` on the same config.
+            See ``docs/teacher_cache.md``. Defaults to None (live teacher).
         teacher_ema_momentum (float): the EMA teacher's momentum m in
             θ_t <- m·θ_t + (1 - m)·θ_s (the weight of the old teacher; buffers such as BN
             statistics are copied from the student). Defaults to 0.999.
@@ -76,7 +87,8 @@ class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
                  teacher_norm_train: bool = False, teacher_policy: Optional[str] = None,
                  teacher_ema_momentum: float = 0.999,
                  teacher_data_preprocessor: Optional[dict] = None,
-                 teacher_lean: Optional[dict] = None, **kwargs) -> None:
+                 teacher_lean: Optional[dict] = None, teacher_cache: Optional[dict] = None,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         policy = teacher_policy or ('trainable' if teacher_trainable else 'frozen')
         if policy not in TEACHER_POLICIES:
@@ -104,11 +116,17 @@ class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
         self.calculate_student_loss = calculate_student_loss
         if policy == 'ema':
             self.init_ema_state(loaded=['teacher'] if teacher_ckpt is not None else [])
-        if self.student_only:
-            # Test and inference: the teacher is neither built nor loaded.
+        self.teacher_cache = None
+        if self.student_only or teacher_cache is not None:
+            # Test and inference, or targets from a cache: the teacher is neither built nor
+            # loaded.
             self.teacher = None
             self.distiller = self.build_distiller(distiller, ConfigurableDistiller)
             ignore_loaded_entries(self, 'teacher', 'teacher_preprocessor')
+            self.teacher_preprocessor = None
+            if not self.student_only:
+                self.teacher_cache = open_teacher_cache(
+                    self, teacher_cache, teacher, teacher_ckpt, teacher_data_preprocessor)
             return
         if teacher is None and policy == 'ema':
             self.teacher = copy.deepcopy(self.student)
@@ -145,18 +163,24 @@ class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
         losses = {}
         teacher_inputs = self.inputs_for(inputs, self.teacher_preprocessor,
                                          'model.teacher_data_preprocessor')
-        if self.teacher_trainable:
+        if self.teacher_cache is not None:
+            self.teacher_cache.record(self.distiller, data_samples, inputs.device)
+        elif self.teacher_trainable:
             teacher_losses = self.distiller.record(
                 'teacher', lambda: self.teacher(teacher_inputs, data_samples, mode='loss'),
                 grad=True, required=True)
             losses.update(add_prefix(teacher_losses, 'teacher'))
         else:
-            self.distiller.record('teacher', lambda: run_lean(
-                self.teacher_lean, teacher_inputs,
-                lambda x: self.teacher(x, data_samples, mode='tensor'),
-                self.distiller.sources['teacher']))
-
+            self.record_frozen_teacher(teacher_inputs, data_samples)
         return self.student_and_distill_losses(inputs, data_samples, losses)
+
+    def record_frozen_teacher(self, teacher_inputs: torch.Tensor, data_samples) -> None:
+        """Run the frozen teacher inside its recorders (with the lean options); also what the
+        teacher-cache builder runs."""
+        self.distiller.record('teacher', lambda: run_lean(
+            self.teacher_lean, teacher_inputs,
+            lambda x: self.teacher(x, data_samples, mode='tensor'),
+            self.distiller.sources['teacher']))
 
     def named_models(self) -> Dict[str, nn.Module]:
         return {} if self.teacher is None else dict(teacher=self.teacher)

@@ -27,6 +27,9 @@ class HardLabelKD(nn.Module):
         loss_weight (float): multiplies the loss. Defaults to 1.0.
     """
 
+    # It reads only the teacher's top class, which a top-k cache keeps exactly.
+    accepts_topk_teacher = True
+
     def __init__(self, label_smoothing: float = 0.0, loss_weight: float = 1.0) -> None:
         super().__init__()
         if not 0.0 <= label_smoothing < 1.0:

@@ -51,6 +51,10 @@ class KLDivergence(nn.Module):
         teacher_detach (bool): stop gradients into the teacher's logits. Defaults to True.
     """
 
+    # It reads the teacher only through softmax(z_t / tau), so a top-k cache's target serves it
+    # (the missing mass spread evenly over the other classes: teacher_output_cache.topk_to_logits).
+    accepts_topk_teacher = True
+
     def __init__(self, tau: float = 1.0, reduction: str = 'batchmean', loss_weight: float = 1.0,
                  teacher_detach: bool = True) -> None:
         super().__init__()

@@ -166,6 +166,10 @@ class KDPartialTopK(_PartialKD):
         loss_weight (float): multiplies the loss. Defaults to 1.0.
     """
 
+    # It reads only the teacher's k most likely classes, which a top-k cache keeps exactly
+    # when its k is at least this one (checked when the cache is opened).
+    accepts_topk_teacher = True
+
     def __init__(self, k: int = 1, tau: float = 1.0, loss_weight: float = 1.0) -> None:
         super().__init__(tau, loss_weight)
         if not isinstance(k, int) or k < 1:

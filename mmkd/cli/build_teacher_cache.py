@@ -1,0 +1,184 @@
+"""Build a teacher-output cache for a training config: ``mmkd-build-teacher-cache CONFIG``.
+
+The config is the one the student runs will train with: ``model.teacher_cache`` says where the
+cache goes and what it keeps (``topk=k`` or ``full_logits=True``, ``dtype``, ``recorder``), and
+the training set must be a ``ReplayableDataset`` with ``num_slots``. The builder runs the live
+teacher of ``model`` (with ``model.teacher_lean`` if set) over every (slot, sample) of the
+training set, replaying each slot's augmentation, and writes the cached recorder's logits.
+
+Several processes share the work (``torchrun --nproc_per_node=N ... --launcher pytorch``);
+each writes its own entries of the same memory-mapped files. An interrupted build continues
+where it stopped when run again; a complete one is left as it is.
+"""
+import argparse
+import copy
+import sys
+import time
+
+import numpy as np
+import torch
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import DefaultScope
+from torch.utils.data import DataLoader, Dataset
+
+from mmkd.utils.config_errors import KDConfigError
+from mmkd.utils.scopes import with_model_scope
+from .common import add_run_arguments, load_config, parse_run_arguments, run_cli
+
+
+class _Entries(Dataset):
+    """The (slot, idx) entries one process computes."""
+
+    def __init__(self, dataset, pairs):
+        self.dataset, self.pairs = dataset, pairs
+
+    def __len__(self):
+        return len(self.pairs)
+
+    def __getitem__(self, i):
+        return self.dataset[self.pairs[i]]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('config', help='the training config (with model.teacher_cache)')
+    parser.add_argument('--batch-size', type=int, default=None,
+                        help='teacher batch size (default: the training batch size)')
+    parser.add_argument('--num-workers', type=int, default=None,
+                        help='data-loader workers (default: those of train_dataloader)')
+    parser.add_argument('--device', default=None, help="default: 'cuda' if available, else 'cpu'")
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace a cache of another setting in model.teacher_cache.dir')
+    add_run_arguments(parser)
+    return parse_run_arguments(parser, argv)
+
+
+def _init_processes(cfg, launcher: str):
+    from mmengine.dist import get_dist_info, init_dist
+    from mmkd.utils.dist_utils import setup_cpu_distributed
+    if launcher != 'none':
+        if torch.cuda.is_available():
+            init_dist(launcher)
+        else:
+            setup_cpu_distributed(cfg, launcher)
+    return get_dist_info()
+
+
+def _barrier():
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+
+
+def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
+          launcher='none') -> dict:
+    """Build (or finish) the cache ``cfg.model.teacher_cache`` names; returns its meta."""
+    from mmkd.datasets.replayable_dataset import find_replayable
+    from mmkd.models.algorithms.cached_teacher import (cache_preprocessor,
+                                                       teacher_logits_for_cache)
+    from mmkd.models.utils.teacher_output_cache import (TeacherCacheWriter, check_cache_options,
+                                                        shard, teacher_cache_fields)
+    from mmkd.registry import DATASETS, MODELS
+
+    from mmkd.models.utils.model_builder import algorithm_data_preprocessor
+    model_cfg = copy.deepcopy(cfg.model)
+    # As the runner does: the top-level data_preprocessor is the model's unless it has one.
+    if algorithm_data_preprocessor(cfg) is not None:
+        model_cfg['data_preprocessor'] = copy.deepcopy(algorithm_data_preprocessor(cfg))
+    if model_cfg.get('teacher_cache') is None:
+        raise KDConfigError('model.teacher_cache is not set: it says where the cache goes and '
+                            "what it keeps, e.g. dict(dir='work_dirs/cache', topk=10)")
+    options = check_cache_options(model_cfg.pop('teacher_cache'))
+    rank, world_size = _init_processes(cfg, launcher)
+    DefaultScope.get_instance(f'mmkd-cache-{time.time()}',
+                              scope_name=cfg.get('default_scope', 'mmkd'))
+    dataset = DATASETS.build(copy.deepcopy(cfg.train_dataloader.dataset))
+    replay = find_replayable(dataset)
+    if replay is None:
+        raise KDConfigError(
+            'train_dataloader.dataset must be a ReplayableDataset (with num_slots) for a '
+            "teacher cache: dataset=dict(type='ReplayableDataset', seed=0, num_slots=S, "
+            'dataset=...)')
+    if replay.num_slots is None:
+        raise KDConfigError('train_dataloader.dataset.num_slots must be set for a teacher '
+                            'cache: it is the number of augmentation slots the cache holds')
+    if replay is not dataset:
+        raise KDConfigError('train_dataloader.dataset: the ReplayableDataset must be the '
+                            'outermost wrapper for a teacher cache')
+    algorithm = MODELS.build(with_model_scope(model_cfg))
+    if getattr(algorithm, 'teacher', None) is None or algorithm.teacher_policy != 'frozen':
+        raise KDConfigError('a teacher cache is built from a frozen teacher (model.teacher, '
+                            'model.teacher_ckpt)')
+    device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    algorithm.to(device).eval()
+    recorder = algorithm.distiller.sources['teacher'].get_recorder(options['recorder'])
+    fields = teacher_cache_fields(
+        model_cfg.teacher, model_cfg.teacher_ckpt,
+        cache_preprocessor(algorithm, model_cfg.get('teacher_data_preprocessor')),
+        recorder, options)
+    probe = pseudo_collate([replay[(0, 0)]])
+    with torch.no_grad():
+        probe = algorithm.data_preprocessor(probe, False)
+        num_classes = teacher_logits_for_cache(algorithm, probe['inputs'],
+                                               probe['data_samples'], options['recorder'])
+    num_classes = int(num_classes.shape[-1])
+    writer = TeacherCacheWriter(options['dir'], dict(
+        fields, data=replay.describe(), num_slots=replay.num_slots, num_samples=len(replay),
+        num_classes=num_classes, dtype=options['dtype'],
+        teacher_lean=model_cfg.get('teacher_lean')))
+    state = writer.prepare(overwrite) if rank == 0 else None
+    _barrier()
+    written = writer.open()
+    pairs = shard(replay.num_slots, len(replay), rank, world_size, written)
+    loader_cfg = cfg.train_dataloader
+    loader = DataLoader(
+        _Entries(replay, pairs), batch_size=batch_size or loader_cfg.get('batch_size', 64),
+        num_workers=loader_cfg.get('num_workers', 0) if num_workers is None else num_workers,
+        collate_fn=pseudo_collate, shuffle=False)
+    start = time.time()
+    progress = None
+    if rank == 0 and pairs and sys.stdout.isatty():
+        from mmengine.utils import ProgressBar
+        progress = ProgressBar(len(loader))
+    with torch.no_grad():
+        for batch in loader:
+            data = algorithm.data_preprocessor(batch, False)
+            logits = teacher_logits_for_cache(algorithm, data['inputs'], data['data_samples'],
+                                              options['recorder'])
+            samples = data['data_samples']
+            writer.write(np.array([s.replay_slot for s in samples]),
+                         np.array([s.sample_idx for s in samples]),
+                         np.array([s.replay_fingerprint for s in samples], dtype=np.int64),
+                         logits)
+            if progress is not None:
+                progress.update()
+    writer.flush()
+    seconds = time.time() - start
+    _barrier()
+    if rank == 0:
+        from mmkd.models.utils.teacher_output_cache import entry_bytes, read_meta
+        if state != 'complete':
+            writer.finish(dict(build_seconds=round(seconds, 3), build_processes=world_size,
+                               entry_bytes=entry_bytes(writer.meta)))
+        meta = read_meta(options['dir'])
+        print(f'\nteacher cache {options["dir"]}: {meta["num_slots"]} slots x '
+              f'{meta["num_samples"]} samples, {meta["entry_bytes"]} bytes per entry, '
+              f'built in {meta.get("build_seconds", 0):.1f} s by '
+              f'{meta.get("build_processes", 1)} process(es)'
+              + (' (already complete)' if state == 'complete' else ''))
+    _barrier()
+    from mmkd.models.utils.teacher_output_cache import read_meta
+    return read_meta(options['dir'])
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = load_config(args.config, args.cfg_options)
+    build(cfg, args.batch_size, args.num_workers, args.device, args.overwrite, args.launcher)
+
+
+def cli(argv=None):
+    run_cli(main, argv)
+
+
+if __name__ == '__main__':
+    cli()

@@ -1,0 +1,125 @@
+"""A frozen teacher replaced by its cached outputs: what ``SingleTeacherDistill(teacher_cache=...)``
+reads each step instead of running the teacher."""
+from typing import Optional
+
+import torch
+import torch.nn as nn
+
+from mmkd.utils.config_errors import KDConfigError
+from ..utils.model_builder import build_data_preprocessor
+from .frozen_teacher import check_teacher_file
+from ..utils.teacher_output_cache import (TeacherOutputCache, check_cache_options,
+                                          teacher_cache_fields)
+
+KEY = 'model.teacher_cache'
+
+
+class CachedTeacher:
+    """Serves the cache's logits as the records of one teacher recorder.
+
+    Args:
+        cache (TeacherOutputCache): the opened cache.
+        recorder (str): the teacher recorder it fills.
+    """
+
+    def __init__(self, cache: TeacherOutputCache, recorder: str) -> None:
+        self.cache, self.recorder = cache, recorder
+
+    def check_dataset(self, description: dict) -> None:
+        self.cache.check_dataset(description)
+
+    def record(self, distiller, data_samples, device) -> None:
+        """Put this batch's cached logits into the teacher recorder, as a pass would."""
+        if not distiller.needs('teacher'):
+            return
+        logits = self.cache.lookup(data_samples, device)
+        recorder = distiller.sources['teacher'].get_recorder(self.recorder)
+        distiller.record('teacher', lambda: recorder.append(logits))
+
+
+def check_cacheable(distiller, recorder: str, topk: Optional[int]) -> None:
+    """A cache holds one teacher recorder's logits: refuse other teacher records, and losses
+    that need the teacher's full logits when only the top-k were stored."""
+    teacher = distiller.sources.get('teacher')
+    if teacher is None or set(distiller.sources) != {'student', 'teacher'}:
+        raise KDConfigError(f'{KEY} serves one teacher (record source "teacher"); the '
+                            f'distiller has sources {list(distiller.sources)}')
+    others = [n for n in teacher.recorders if n != recorder]
+    if recorder not in teacher.recorders:
+        raise KDConfigError(
+            f'{KEY}.recorder={recorder!r}: no such teacher recorder; the teacher recorders are '
+            f'{list(teacher.recorders)}')
+    if others:
+        raise KDConfigError(
+            f'model.distiller.teacher_recorders.{others[0]}: with {KEY} the teacher does not '
+            f'run, and only its recorder {recorder!r} (the logits) is served from the cache. '
+            'Feature and relation losses need the live teacher: remove teacher_cache, or '
+            'remove this recorder and the losses that read it.')
+    if topk is None:
+        return
+    for name, mapping in distiller.loss_forward_mappings.items():
+        if not any('teacher' in spec['sources'] for spec in mapping.values()):
+            continue
+        loss = distiller.distill_losses[name]
+        if not getattr(loss, 'accepts_topk_teacher', False):
+            raise KDConfigError(
+                f'model.distiller.distill_losses.{name} ({type(loss).__name__}) needs the '
+                f"teacher's full logits, and the cache stores only the top-{topk} "
+                f'probabilities. Build the cache with {KEY}.full_logits=True (then read it '
+                'with full_logits=True), or use a loss that takes top-k targets '
+                '(KLDivergence, HardLabelKD, KDPartialTopK).')
+        needed = getattr(loss, 'k', None)
+        if type(loss).__name__ == 'KDPartialTopK' and needed > topk:
+            raise KDConfigError(
+                f'model.distiller.distill_losses.{name}: KDPartialTopK(k={needed}) needs the '
+                f'teacher\'s top {needed} classes; the cache has {KEY}.topk={topk}')
+
+
+def cache_preprocessor(algorithm: nn.Module,
+                       teacher_data_preprocessor: Optional[dict]) -> nn.Module:
+    """The preprocessor whose normalisation the teacher's inputs have."""
+    preprocessor = algorithm.data_preprocessor
+    if getattr(preprocessor, 'batch_augments', None) is not None:
+        raise KDConfigError(
+            f'{KEY}: model.data_preprocessor has batch_augments (Mixup/CutMix), which mix the '
+            'samples of a batch and cannot be replayed per sample; a cache cannot serve them. '
+            'Remove teacher_cache or the batch augments.')
+    if teacher_data_preprocessor is not None:
+        return build_data_preprocessor(teacher_data_preprocessor,
+                                       'model.teacher_data_preprocessor')
+    return preprocessor
+
+
+def open_teacher_cache(algorithm: nn.Module, cfg: dict, teacher_cfg, teacher_ckpt: Optional[str],
+                       teacher_data_preprocessor: Optional[dict]) -> CachedTeacher:
+    """Check ``model.teacher_cache`` against the algorithm and open the cache it names."""
+    options = check_cache_options(cfg, KEY)
+    if algorithm.teacher_policy != 'frozen' or algorithm.teacher_norm_train:
+        raise KDConfigError(f'{KEY} is for a frozen teacher in eval mode (model.teacher_policy='
+                            f'{algorithm.teacher_policy!r}, teacher_norm_train='
+                            f'{algorithm.teacher_norm_train})')
+    if not isinstance(teacher_ckpt, str):
+        raise KDConfigError(f'model.teacher_ckpt is required with {KEY}: the cache is checked '
+                            'against the hash of the teacher checkpoint it was built from')
+    if isinstance(teacher_cfg, nn.Module):
+        raise KDConfigError(f'{KEY} needs model.teacher as a config (it is compared with the '
+                            'one the cache was built from), not a module')
+    check_teacher_file(teacher_ckpt, 'model.teacher_ckpt')
+    check_cacheable(algorithm.distiller, options['recorder'], options['topk'])
+    recorder = algorithm.distiller.sources['teacher'].get_recorder(options['recorder'])
+    expected = teacher_cache_fields(teacher_cfg, teacher_ckpt,
+                                    cache_preprocessor(algorithm, teacher_data_preprocessor),
+                                    recorder, options)
+    return CachedTeacher(TeacherOutputCache(options, expected), options['recorder'])
+
+
+def teacher_logits_for_cache(algorithm: nn.Module, inputs: torch.Tensor, data_samples,
+                             recorder: str) -> torch.Tensor:
+    """One pass of a live algorithm's frozen teacher; the record the cache stores."""
+    teacher_inputs = algorithm.inputs_for(inputs, algorithm.teacher_preprocessor,
+                                          'model.teacher_data_preprocessor')
+    with torch.no_grad():
+        algorithm.record_frozen_teacher(teacher_inputs, data_samples)
+    logits = algorithm.distiller.sources['teacher'].get_recorder(recorder).get_record_data(0)
+    algorithm.distiller.reset_records()
+    return logits
