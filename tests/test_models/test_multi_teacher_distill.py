@@ -3,6 +3,7 @@ import copy
 import pytest
 import torch
 
+from mmkd.models.algorithms.frozen_teacher import run_lean
 from mmkd.models.losses import MultiTeacherKLDivergence, kl_divergence
 from mmkd.models.utils import build_model, renormalize
 from mmkd.registry import MODELS
@@ -68,6 +69,29 @@ def test_weighted_average_of_soft_targets(ckpts):
     one = MultiTeacherKLDivergence(tau=4)(zs, [z1])
     assert one.item() == pytest.approx(kl_divergence(zs, z1, tau=4).item(), rel=1e-6)
     assert not any(k.startswith('teachers.') for k in model.state_dict())
+
+
+def test_lean_options_per_teacher(ckpts):
+    plain = build(ckpts).train()
+    teachers = {name: dict(model=copy.deepcopy(cfg), ckpt=path) for name, (cfg, path) in ckpts.items()}
+    teachers['t1']['lean'] = dict(channels_last=True, autocast='bf16')
+    lean = build(ckpts, teachers=teachers).train()
+    data = plain.data_preprocessor(digits_batch(8), training=True)
+    values = []
+    for model in (plain, lean):
+        torch.manual_seed(0)
+        assert torch.isfinite(model(**data, mode='loss')['distill.loss_kd'])
+        with torch.no_grad():
+            model.distiller.record('t1', lambda: run_lean(
+                model.lean['t1'], data['inputs'],
+                lambda x: model.teachers['t1'](x, mode='tensor'), model.distiller.sources['t1']),
+                required=True)
+        values.append(model.distiller.sources['t1'].get_recorder('logits').get_record_data(0))
+    assert values[1].dtype == torch.float32 and lean.lean['t2'] == {}
+    assert (values[1] - values[0]).abs().max() <= 5e-2 * values[0].abs().max()
+    teachers['t1']['policy'] = 'trainable'
+    with pytest.raises(KDConfigError, match=r"teachers\.t1\.lean is for a frozen teacher"):
+        build(ckpts, teachers=teachers)
 
 
 def test_random_selection_runs_one_teacher_and_resumes_the_sequence(ckpts):

@@ -4,7 +4,6 @@ import pytest
 import torch
 from mmengine.optim import OptimWrapper
 
-from mmkd.models.algorithms.frozen_teacher import run_lean
 from mmkd.utils import KDConfigError
 
 from helpers import build_kd, digits_batch
@@ -241,8 +240,9 @@ def test_a_trainable_teacher_gets_its_own_learning_rate_through_mmengine(teacher
 
 @pytest.mark.parametrize('lean, tol', [(dict(channels_last=True), 1e-5),
                                        (dict(autocast='bf16'), 5e-2),
-                                       (dict(channels_last=True, autocast='bf16'), 5e-2)],
-                         ids=['channels_last', 'bf16', 'both'])
+                                       (dict(channels_last=True, autocast='bf16'), 5e-2),
+                                       (dict(compile=True), 1e-5)],
+                         ids=['channels_last', 'bf16', 'both', 'compile'])
 def test_lean_teacher_options_keep_its_records_close_and_float32(teacher_ckpt, lean, tol):
     data = None
     values = {}
@@ -256,10 +256,7 @@ def test_lean_teacher_options_keep_its_records_close_and_float32(teacher_ckpt, l
         model.train()
         data = data or model.data_preprocessor(digits_batch(8), training=True)
         with torch.no_grad():
-            model.distiller.record('teacher', lambda: run_lean(
-                model.teacher_lean, data['inputs'],
-                lambda x: model.teacher(x, None, mode='tensor'),
-                model.distiller.sources['teacher']), required=True)
+            model.record_frozen_teacher(data['inputs'], None)
         record = model.distiller.sources['teacher'].get_recorder('feat').get_record_data(0)
         assert record.dtype == torch.float32
         values[name] = record
@@ -272,3 +269,7 @@ def test_lean_teacher_options_keep_its_records_close_and_float32(teacher_ckpt, l
         build_kd(teacher_ckpt, teacher_lean=dict(autocast='int8'))
     with pytest.raises(KDConfigError, match='teacher_lean is for a frozen teacher'):
         build_kd(teacher_ckpt, teacher_lean=dict(channels_last=True), teacher_policy='trainable')
+    with pytest.raises(KDConfigError, match='torch.compile has no argument'):
+        build_kd(teacher_ckpt, teacher_lean=dict(compile=dict(speed='max')))
+    if lean.get('compile'):  # compiled in place: same module names and state-dict keys
+        assert not any('_orig_mod' in k for k, _ in model.teacher.named_parameters())

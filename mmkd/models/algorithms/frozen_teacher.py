@@ -91,17 +91,21 @@ def set_norm_layers_eval(model: nn.Module) -> None:
             m.eval()
 
 
-LEAN_KEYS = ('channels_last', 'autocast')
+LEAN_KEYS = ('channels_last', 'autocast', 'compile')
 AUTOCAST_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
 
 
-def check_lean_options(cfg: Optional[dict], key: str) -> dict:
-    """Validate a frozen teacher's lean options: ``channels_last`` (bool) and ``autocast``
-    (``'bf16'``, ``'fp16'`` or None)."""
+def check_lean_options(cfg: Optional[dict], key: str, policy: str = 'frozen') -> dict:
+    """Validate a frozen teacher's lean options: ``channels_last`` (bool), ``autocast``
+    (``'bf16'``, ``'fp16'`` or None) and ``compile`` (False, True, or a dict of
+    ``torch.compile`` arguments such as ``dict(mode='max-autotune')``)."""
     if cfg is None:
         return {}
     if not isinstance(cfg, dict):
         raise KDConfigError(f'{key} must be a dict with keys {list(LEAN_KEYS)}, got {cfg!r}')
+    if policy != 'frozen':
+        raise KDConfigError(f'{key} is for a frozen teacher (a trained or EMA teacher needs its '
+                            f'full-precision pass); this one is {policy!r}')
     unknown = [k for k in cfg if k not in LEAN_KEYS]
     if unknown:
         raise KDConfigError(f'{key}: unknown key(s) {unknown}; valid: {list(LEAN_KEYS)}')
@@ -109,13 +113,31 @@ def check_lean_options(cfg: Optional[dict], key: str) -> dict:
     if autocast is not None and autocast not in AUTOCAST_DTYPES:
         raise KDConfigError(f'{key}.autocast={autocast!r} is not valid; choose one of '
                             f'{list(AUTOCAST_DTYPES)} or None')
-    return dict(channels_last=bool(cfg.get('channels_last', False)), autocast=autocast)
+    compiled = cfg.get('compile', False)
+    if not isinstance(compiled, (bool, dict)):
+        raise KDConfigError(f'{key}.compile must be True, False or a dict of torch.compile '
+                            f'arguments, got {compiled!r}')
+    if isinstance(compiled, dict):
+        import inspect
+        valid = [n for n in inspect.signature(torch.compile).parameters if n != 'model']
+        bad = [k for k in compiled if k not in valid]
+        if bad:
+            raise KDConfigError(f'{key}.compile: torch.compile has no argument(s) {bad}; '
+                                f'valid: {valid}')
+    return dict(channels_last=bool(cfg.get('channels_last', False)), autocast=autocast,
+                compile=compiled)
 
 
 def make_lean(teacher: nn.Module, options: dict) -> None:
-    """Apply the build-time part of the lean options (channels-last weights)."""
+    """Apply the build-time part of the lean options: channels-last weights, and
+    ``torch.compile`` in place (``nn.Module.compile``: the module keeps its name, its
+    submodules and its state-dict keys, so recorders and checkpoints see the same model; the
+    recorders' hooks run inside the compiled code, and an early exit leaves it as usual)."""
     if options.get('channels_last'):
         teacher.to(memory_format=torch.channels_last)
+    compiled = options.get('compile')
+    if compiled:
+        teacher.compile(**(compiled if isinstance(compiled, dict) else {}))
 
 
 def run_lean(options: dict, inputs: torch.Tensor, forward: Callable[[torch.Tensor], object],

@@ -12,10 +12,12 @@ from ..distillers import MultiTeacherDistiller
 from ..utils.model_builder import build_data_preprocessor, build_model
 from .base_algorithm import BaseAlgorithm, add_prefix
 from .ema_teacher import EMATeacherMixin
-from .frozen_teacher import (exclude_from_checkpoints, ignore_loaded_entries,
-                             load_teacher_checkpoint, set_norm_layers_eval, set_norm_layers_train)
+from .frozen_teacher import (check_lean_options, exclude_from_checkpoints, ignore_loaded_entries,
+                             load_teacher_checkpoint, make_lean, run_lean, set_norm_layers_eval,
+                             set_norm_layers_train)
 
-TEACHER_KEYS = ('model', 'ckpt', 'data_preprocessor', 'policy', 'norm_train', 'ema_momentum')
+TEACHER_KEYS = ('model', 'ckpt', 'data_preprocessor', 'policy', 'norm_train', 'ema_momentum',
+                'lean')
 POLICIES = ('frozen', 'trainable', 'ema')
 SELECTIONS = ('all', 'random')
 
@@ -45,7 +47,9 @@ class MultiTeacherDistill(EMATeacherMixin, BaseAlgorithm):
             momentum ``ema_momentum``, default 0.999, kept by ``EMATeacherHook``, saved; no
             ``ckpt`` needed, and without ``model`` a copy of the student's architecture);
             ``norm_train`` keeps a frozen teacher's BN in train mode
-            (``SingleTeacherDistill.teacher_norm_train``).
+            (``SingleTeacherDistill.teacher_norm_train``); ``lean`` a frozen teacher's lean
+            options (``SingleTeacherDistill.teacher_lean``: ``channels_last``, ``autocast``,
+            ``compile``), per teacher.
         teacher_selection (str): ``'all'`` or ``'random'``. Defaults to ``'all'``.
         selection_seed (int): seed of the random draw. Defaults to 0.
         calculate_student_loss (bool): add the student's own task loss. Defaults to True.
@@ -70,6 +74,7 @@ class MultiTeacherDistill(EMATeacherMixin, BaseAlgorithm):
         self.policies: Dict[str, str] = {}
         self.norm_train: List[str] = []
         self._ema_momentum: Dict[str, float] = {}
+        self.lean: Dict[str, dict] = {}
         # The number of draws so far; saved in checkpoints so resuming continues the sequence.
         self.register_buffer('selection_step', torch.zeros((), dtype=torch.long))
         if not self.student_only:  # test and inference build and load no teacher
@@ -113,6 +118,9 @@ class MultiTeacherDistill(EMATeacherMixin, BaseAlgorithm):
             load_teacher_checkpoint(teacher, cfg.get('ckpt'), f'{key}.ckpt')
         if policy != 'trainable':
             teacher.requires_grad_(False)
+        lean = check_lean_options(cfg.get('lean'), f'{key}.lean', policy)
+        make_lean(teacher, lean)
+        self.lean[name] = lean
         self.teachers[name] = teacher
         self.policies[name] = policy
         if policy == 'ema':
@@ -156,8 +164,10 @@ class MultiTeacherDistill(EMATeacherMixin, BaseAlgorithm):
                     name, lambda: self.teachers[name](teacher_inputs, data_samples, mode='loss'),
                     grad=True, required=True), name))
             else:
-                self.distiller.record(name, lambda: self.teachers[name](
-                    teacher_inputs, data_samples, mode='tensor'))
+                self.distiller.record(name, lambda: run_lean(
+                    self.lean[name], teacher_inputs,
+                    lambda x: self.teachers[name](x, data_samples, mode='tensor'),
+                    self.distiller.sources[name]))
         return self.student_and_distill_losses(inputs, data_samples, losses)
 
     def named_models(self) -> Dict[str, nn.Module]:

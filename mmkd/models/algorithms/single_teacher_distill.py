@@ -59,8 +59,10 @@ class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
         teacher_lean (dict, optional): options that make a frozen teacher cheaper:
             ``channels_last=True`` (weights and inputs in channels-last memory format) and
             ``autocast='bf16'`` or ``'fp16'`` (its pass only, under ``torch.autocast``; its
-            records are cast back to float32). Their effect on the logits is measured in
-            ``benchmarks/lean_teacher.py``. Defaults to None (neither).
+            records are cast back to float32) and ``compile=True`` (or a dict of
+            ``torch.compile`` arguments; the first steps then pay the compilation). Their
+            effect on the logits and the time is measured in ``benchmarks/lean_teacher.py``.
+            Defaults to None (none of them).
         teacher_cache (dict, optional): read the teacher's logits from a teacher-output cache
             instead of running the teacher: ``dict(dir=..., topk=k)`` (FKD's top-k form) or
             ``dict(dir=..., full_logits=True)``, optionally ``dtype`` (``'float16'``,
@@ -105,10 +107,7 @@ class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
             raise KDConfigError('model.teacher_norm_train is for a frozen teacher; a trainable '
                                 'teacher\'s norm layers follow model.teacher_norm_eval')
         self.teacher_policy, self.teacher_ema_momentum = policy, teacher_ema_momentum
-        self.teacher_lean = check_lean_options(teacher_lean, 'model.teacher_lean')
-        if self.teacher_lean and policy != 'frozen':
-            raise KDConfigError('model.teacher_lean is for a frozen teacher (a trained or EMA '
-                                'teacher needs its full-precision pass)')
+        self.teacher_lean = check_lean_options(teacher_lean, 'model.teacher_lean', policy)
         self.teacher_norm_train = teacher_norm_train
         self.teacher_trainable = teacher_trainable
         self.teacher_norm_eval = teacher_norm_eval
