@@ -76,13 +76,18 @@ def make_batch(device, batch=64):
     return dict(inputs=images.to(device), data_samples=samples), images.to(device), labels.to(device)
 
 
-def hand_step(student, teacher, optim, images, labels, tau=4.0):
-    x = (images - MEAN.to(images.device)) / STD.to(images.device)
-    with torch.no_grad():
-        zt = teacher.head.fc(teacher.neck(teacher.backbone(x))[-1])
+def hand_step(student, teacher, optim, images, labels, tau=4.0, mean=MEAN, std=STD):
+    """One step of the hand-written loop; ``teacher=None`` trains the student alone (CE)."""
+    x = (images - mean.to(images.device)) / std.to(images.device)
     zs = student.head.fc(student.neck(student.backbone(x))[-1])
-    kd = F.kl_div(F.log_softmax(zs / tau, 1), F.softmax(zt / tau, 1), reduction='none').sum(1).mean()
-    loss = 0.1 * F.cross_entropy(zs, labels) + 0.9 * tau**2 * kd
+    if teacher is None:
+        loss = F.cross_entropy(zs, labels)
+    else:
+        with torch.no_grad():
+            zt = teacher.head.fc(teacher.neck(teacher.backbone(x))[-1])
+        kd = F.kl_div(F.log_softmax(zs / tau, 1), F.softmax(zt / tau, 1),
+                      reduction='none').sum(1).mean()
+        loss = 0.1 * F.cross_entropy(zs, labels) + 0.9 * tau**2 * kd
     optim.zero_grad()
     loss.backward()
     optim.step()

@@ -27,6 +27,7 @@ OPTIONS = {
     'channels_last': dict(channels_last=True),
     'autocast bf16': dict(autocast='bf16'),
     'channels_last + bf16': dict(channels_last=True, autocast='bf16'),
+    'compile': dict(compile=True),  # its first (warm-up) pass compiles
 }
 
 

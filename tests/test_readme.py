@@ -46,3 +46,11 @@ def test_train_test_export_commands_work_as_pasted(tmp_path):
                  'kd_2proc/epoch_40.pth', 'student.pth', 'student_config.py'):
         assert (work / path).is_file(), path
     assert out.stdout.count('accuracy/top1') + out.stderr.count('accuracy/top1') >= 3
+
+    # then the teacher-output cache's two commands, on the teacher trained above
+    cache_block = readme_block('Teacher-output cache')
+    out = subprocess.run(['bash', '-e', '-c', '. .venv/bin/activate\n' + cache_block],
+                         cwd=checkout, env=env, capture_output=True, text=True, timeout=1200)
+    assert out.returncode == 0, (out.stdout[-3000:], out.stderr[-3000:])
+    assert (work / 'teacher_cache/digits_convnet_top5/meta.json').is_file()
+    assert (work / 'kd_cached-teacher_digits/epoch_40.pth').is_file()

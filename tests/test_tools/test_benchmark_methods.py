@@ -1,6 +1,6 @@
 import json
 
-from helpers import run_tool
+from helpers import ROOT, run_tool
 
 TOOL = 'tools/analysis/benchmark_methods.py'
 
@@ -57,3 +57,20 @@ def test_run_trains_missing_teachers_then_methods_and_resumes(tmp_path):
     assert 'teacher_seed1/epoch_1.pth' in dumped.read_text()
     again = run_tool(args)
     assert again.returncode == 0 and 'seed 0 (' not in again.stdout
+
+
+def test_run_builds_a_teacher_cache_once_for_all_seeds(tmp_path):
+    cfg = tmp_path / 'kd_cached_small_digits.py'
+    cfg.write_text(f'''_base_ = ['{ROOT}/configs/teacher_cache/kd_cached-teacher_digits.py']
+train_dataloader = dict(dataset=dict(num_slots=2, dataset=dict(num_train=96)))
+''')
+    args = [TOOL, 'run', '--configs', str(cfg), '--seeds', '0', '1', '--epochs', '1',
+            '--work-dir', str(tmp_path / 'bench'), '--fresh-teachers']
+    out = run_tool(args)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.count('teacher cache for kd_cached_small_digits') == 1
+    meta = json.loads((tmp_path / 'bench' / 'teacher_caches' / 'kd_cached_small_digits' /
+                       'meta.json').read_text())
+    assert meta['complete'] and meta['num_slots'] == 2 and meta['num_samples'] == 96
+    table = json.loads((tmp_path / 'bench' / 'results.json').read_text())['table']
+    assert table['kd_cached_small_digits']['n'] == 2

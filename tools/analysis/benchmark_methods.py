@@ -11,7 +11,9 @@
 in ``WORK_DIR/<config name>/seed<k>``; runs already finished there are kept, so an interrupted
 benchmark continues where it stopped. A teacher checkpoint that a config names but that does not
 exist yet (or every one, with ``--fresh-teachers``) is trained first from ``--teacher-config`` (the i-th distinct missing checkpoint with
-seed i, so a two-teacher config gets two different teachers) and substituted.
+seed i, so a two-teacher config gets two different teachers) and substituted. A config that
+reads its teacher from a cache (``model.teacher_cache``) gets one built in
+``WORK_DIR/teacher_caches/<config name>`` first, shared by its seeds.
 
 ``collect`` finds every run below the given folders (a folder with ``*/vis_data/scalars.json``,
 what MMEngine's ``LocalVisBackend`` writes), names it after the config MMEngine dumped next to
@@ -196,6 +198,12 @@ def run(args) -> None:
                     _train(teacher_cfg, work_dir, index, args.epochs)
                 teachers[wanted] = osp.join(work_dir, f'epoch_{teacher_epochs}.pth')
             container[key] = teachers[wanted]
+        if cfg.model.get('teacher_cache') is not None:
+            # one cache per config and teacher, built once for every seed
+            from mmkd.cli.build_teacher_cache import build
+            cfg.model.teacher_cache.dir = osp.join(args.work_dir, 'teacher_caches', name)
+            print(f'teacher cache for {name} ({time.time() - start:.0f} s)')
+            build(cfg)
         epochs = args.epochs or cfg.train_cfg.max_epochs
         for seed in args.seeds:
             work_dir = osp.join(args.work_dir, 'runs', name, f'seed{seed}')
