@@ -123,17 +123,21 @@ def memory_only(args):
         step = lambda: algo.train_step(data, optim_wrapper)  # noqa: E731
     else:
         step = lambda: hand_step(student, teacher, hand_optim, images, labels)  # noqa: E731
-    if args.device.startswith('cuda'):
+    print(json.dumps(dict(peak_mib=peak_of(step, args.device))))
+
+
+def peak_of(step, device, steps=3):
+    """Peak memory (MiB) over ``steps`` calls of ``step``, from a reset counter: peak
+    allocated on CUDA, peak RSS on CPU."""
+    if device.startswith('cuda'):
         torch.cuda.reset_peak_memory_stats()
     else:
         _reset_peak_rss()
-    for _ in range(3):
+    for _ in range(steps):
         step()
-    if args.device.startswith('cuda'):
-        peak = torch.cuda.max_memory_allocated() / 2**20
-    else:
-        peak = _peak_rss_mib()
-    print(json.dumps(dict(peak_mib=peak)))
+    if device.startswith('cuda'):
+        return torch.cuda.max_memory_allocated() / 2**20
+    return _peak_rss_mib()
 
 
 def _reset_peak_rss():
@@ -156,27 +160,37 @@ def _peak_rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--steps', type=int, default=20)
+def step_benchmark_parser(doc, steps, out=None, memory_choices=None):
+    """The options every step benchmark takes (and the hidden ones of its memory runs)."""
+    parser = argparse.ArgumentParser(description=doc.split('\n\n')[0])
+    parser.add_argument('--steps', type=int, default=steps)
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--out', help='write the results as JSON here')
-    parser.add_argument('--memory-only', choices=['mmkd', 'hand'], help=argparse.SUPPRESS)
+    parser.add_argument('--out', default=out, help='write the results as JSON here')
+    parser.add_argument('--memory-only', choices=memory_choices, help=argparse.SUPPRESS)
     parser.add_argument('--teacher-ckpt', help=argparse.SUPPRESS)
+    return parser
+
+
+def random_teacher_checkpoint(folder):
+    """A ResNet-34 (CIFAR) teacher checkpoint with seeded random weights, in ``folder``."""
+    import os
+    path = os.path.join(folder, 'teacher.pth')
+    torch.manual_seed(0)
+    torch.save({'state_dict': MODELS.build(classifier(34)).state_dict()}, path)
+    return path
+
+
+def main():
+    parser = step_benchmark_parser(__doc__, steps=20, memory_choices=['mmkd', 'hand'])
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.memory_only:
         return memory_only(args)
 
-    import os
     import tempfile
-    tmp = tempfile.mkdtemp()
-    teacher_ckpt = os.path.join(tmp, 'teacher.pth')
-    torch.manual_seed(0)
-    torch.save({'state_dict': MODELS.build(classifier(34)).state_dict()}, teacher_ckpt)
-    args.teacher_ckpt = teacher_ckpt
+    teacher_ckpt = args.teacher_ckpt = random_teacher_checkpoint(tempfile.mkdtemp())
 
     algo, optim_wrapper, student, teacher, hand_optim = build(args.device, teacher_ckpt)
     data, images, labels = make_batch(args.device)

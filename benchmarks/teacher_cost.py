@@ -36,8 +36,9 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from kd_step_speed import (MEAN, STD, _peak_rss_mib, _reset_peak_rss, classifier,  # noqa: E402
-                           hand_step, make_batch, timed)
+from kd_step_speed import (MEAN, STD, classifier, hand_step, make_batch,  # noqa: E402
+                           peak_of, random_teacher_checkpoint,
+                           step_benchmark_parser, timed)
 
 import mmkd.models  # noqa: E402,F401
 from mmkd.registry import MODELS  # noqa: E402
@@ -158,15 +159,7 @@ def memory_only(args):
     step = make_steps([args.memory_only], args.device, args.teacher_ckpt, args.cache_dir)[
         args.memory_only]
     step()  # a compiled teacher compiles here, outside the measured steps
-    if args.device.startswith('cuda'):
-        torch.cuda.reset_peak_memory_stats()
-    else:
-        _reset_peak_rss()
-    for _ in range(3):
-        step()
-    peak = torch.cuda.max_memory_allocated() / 2**20 if args.device.startswith('cuda') \
-        else _peak_rss_mib()
-    print(json.dumps(dict(peak_mib=peak)))
+    print(json.dumps(dict(peak_mib=peak_of(step, args.device))))
 
 
 def fixed_cost(args, tmp, steps=300):
@@ -209,15 +202,8 @@ def fixed_cost(args, tmp, steps=300):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--steps', type=int, default=10)
-    parser.add_argument('--warmup', type=int, default=3)
-    parser.add_argument('--threads', type=int, default=2)
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--out', default=os.path.join(os.path.dirname(__file__),
-                                                       'teacher_cost.json'))
-    parser.add_argument('--memory-only', help=argparse.SUPPRESS)
-    parser.add_argument('--teacher-ckpt', help=argparse.SUPPRESS)
+    parser = step_benchmark_parser(
+        __doc__, steps=10, out=os.path.join(os.path.dirname(__file__), 'teacher_cost.json'))
     parser.add_argument('--cache-dir', help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -225,9 +211,7 @@ def main():
         return memory_only(args)
 
     tmp = tempfile.mkdtemp()
-    teacher_ckpt, cache_dir = os.path.join(tmp, 'teacher.pth'), os.path.join(tmp, 'cache')
-    torch.manual_seed(0)
-    torch.save({'state_dict': MODELS.build(classifier(34)).state_dict()}, teacher_ckpt)
+    teacher_ckpt, cache_dir = random_teacher_checkpoint(tmp), os.path.join(tmp, 'cache')
     data, _, _ = make_batch(args.device)
     build_cache(cache_dir, classifier(34), teacher_ckpt, preprocessor(MEAN, STD, 100),
                 with_replay_meta(data))

@@ -1,198 +1,191 @@
-"""Reproduce the synthetic study of "Understanding and Improving Knowledge Distillation"
-(Tang et al., 2020): which part of the teacher's knowledge helps, as class correlation grows.
+"""The KD decomposition study (Tang et al., 2020) on synthetic hierarchical classes: which part
+of the teacher's knowledge helps the student, and under what conditions.
 
-    python tools/analysis/kd_decomposition.py [--correlations 0 0.3 0.6 0.9] [--seeds 0 1 2]
+    python tools/analysis/kd_decomposition.py                   # the default run (minutes)
+    python tools/analysis/kd_decomposition.py --sweeps all      # every sweep (see SWEEPS)
+    python tools/analysis/kd_decomposition.py --sweeps correlation failure --seeds 0 1 2 3 4
 
-For each class correlation rho and seed it draws a synthetic data set with a class hierarchy
-(``mmkd.datasets.make_hierarchical_classification``), trains a teacher MLP on plenty of data, then
-trains a small student MLP on little data with: cross-entropy alone (CE), label smoothing (LS,
-universe knowledge), KD, KD-pt (instance knowledge), KD-sim (domain knowledge), KD-pt+sim and
-KD-topk. Students are mmkd algorithms (``SingleTeacherDistill`` with the partial-KD losses) trained
-with MMEngine optimizer wrappers. Prints the table (test top-1, mean ± std over seeds) and writes
-it as JSON and PNG.
+Each sweep varies one condition (class correlation, label noise in the student's data, the
+spread of the classes' noise levels, the student's data size or capacity, the temperature,
+the teacher) around a base setting, trains a student with every method (CE, LS, KD, KD-pt,
+KD-sim, KD-pt+sim, KD-topk) for every seed, and reports test top-1 against the true classes
+(mean ± std over seeds) with the teacher's and the Bayes classifier's, and diagnostics of the
+teacher. The default teacher is the oracle: the exact posterior of the generative model
+(``mmkd.analysis.oracle_teacher``). Writes ``WORK_DIR/<sweep>.json``, ``<sweep>.png`` and
+``results.md``. The core lives in ``mmkd/analysis/kd_decomposition.py``.
 """
 import argparse
 import json
+import multiprocessing as mp
 import os
 import os.path as osp
 import statistics
+import sys
 import tempfile
 import time
 import warnings
 
-import torch
-from mmengine.optim import OptimWrapper
-from mmpretrain.structures import DataSample
-from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
-
-import mmkd  # noqa: F401
-from mmkd.datasets import make_hierarchical_classification
-from mmkd.registry import MODELS
-
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 warnings.filterwarnings('ignore', message='Fail to import ``MultiScaleDeformableAttention``')
 
-METHODS = ('CE', 'LS', 'KD', 'KD-pt', 'KD-sim', 'KD-pt+sim', 'KD-topk')
-LOGITS = dict(logits=dict(type='ModuleOutputs', source='head.fc'))
-FC_WEIGHT = dict(fc_weight=dict(type='Parameter', source='head.fc.weight'))
-S_LOGITS = dict(recorder='logits', from_student=True)
-T_LOGITS = dict(recorder='logits', from_student=False)
-T_WEIGHT = dict(recorder='fc_weight', from_student=False)
+from mmkd.analysis.kd_decomposition import METHODS  # noqa: E402
+
+# name -> (what it shows, the setting shared by its points, [(label, overrides), ...])
+SWEEPS = {
+    'default': ('oracle teacher; class correlation rho x label noise eta in the student data',
+                {}, [(f'rho={r}, eta={e}', dict(correlation=r, label_noise=e))
+                     for r in (0.0, 0.6) for e in (0.0, 0.3)]),
+    'correlation': ('class correlation rho, oracle teacher', {},
+                    [(f'rho={r}', dict(correlation=r)) for r in (0.0, 0.3, 0.6, 0.9)]),
+    'correlation_mlp': ('class correlation rho, trained MLP teacher', dict(teacher='mlp'),
+                        [(f'rho={r}', dict(correlation=r)) for r in (0.0, 0.3, 0.6, 0.9)]),
+    'label_noise': ('label noise eta in the student data (instance difficulty), oracle, rho=0',
+                    dict(correlation=0.0),
+                    [(f'eta={e}', dict(label_noise=e)) for e in (0.0, 0.1, 0.2, 0.3, 0.4)]),
+    'label_noise_rho0.6': ('label noise eta in the student data, oracle, rho=0.6', {},
+                           [(f'eta={e}', dict(label_noise=e)) for e in (0.0, 0.2, 0.4)]),
+    'noise_spread': ('spread s of the classes\' noise levels (instance difficulty), oracle, '
+                     'rho=0', dict(correlation=0.0),
+                     [(f's={v}', dict(noise_spread=v)) for v in (0.0, 0.25, 0.5)]),
+    'data_size': ('student samples per class, oracle, rho=0.6', {},
+                  [(f'n={n}', dict(student_per_class=n)) for n in (5, 10, 20, 50, 100)]),
+    'capacity': ('student hidden width, oracle, rho=0.6', {},
+                 [(f'h={h}', dict(student_hidden=(h, ))) for h in (8, 32, 128)]),
+    'temperature': ('KD temperature tau, oracle, rho=0.6 (KD-sim calibrated at each tau)', {},
+                    [(f'tau={t}', dict(tau=t)) for t in (1.0, 2.0, 4.0)]),
+    'sim_tau': ('KD-sim temperature: fixed values against the calibrated one, oracle, rho=0.6',
+                {}, [(f'sim_tau={t}', dict(sim_tau=t)) for t in ('auto', 1.0, 0.1)]),
+    'failure': ('teacher: trained normally, with label smoothing, over-confident; oracle, '
+                'oracle over-confident; rho=0.6', {},
+                [('MLP', dict(teacher='mlp')), ('MLP + LS 0.3', dict(teacher='mlp-ls')),
+                 ('MLP x3', dict(teacher='mlp', teacher_confidence=3.0)),
+                 ('oracle', dict(teacher='oracle')),
+                 ('oracle x3', dict(teacher='oracle', teacher_confidence=3.0))]),
+}
+EXTRA = ('teacher', 'bayes')
+DIAGNOSTICS = ('teacher_label_mass', 'sim_tau', 'teacher_relations', 'teacher_max_prob')
 
 
-def classifier(dim, hidden, classes, loss=None):
-    return dict(_scope_='mmpretrain', type='ImageClassifier',
-                backbone=dict(type='mmkd.MLP', in_channels=dim, hidden_channels=hidden),
-                head=dict(type='LinearClsHead', num_classes=classes, in_channels=hidden[-1],
-                          loss=loss or dict(type='CrossEntropyLoss')))
+def _job(job):
+    import torch
+    from mmengine.logging import MMLogger
+    from mmkd.utils.quiet import quiet_known_warnings
+    torch.set_num_threads(1)
+    quiet_known_warnings()
+    # the current logger: mmengine's per-student "Loads checkpoint" lines are INFO
+    MMLogger.get_instance('mmkd-kd-decomposition', log_level='WARNING')
+    from mmkd.analysis.kd_decomposition import run_setting
+    sweep, label, setting, seed, methods, workdir = job
+    return sweep, label, seed, run_setting(setting, seed, methods, workdir)
 
 
-def distiller(method, args):
-    """The distiller of one KD variant: which records feed which partial-KD loss."""
-    kd = dict(tau=args.tau, loss_weight=1 - args.ce_weight)
-    spec = {
-        'KD': (dict(type='KLDivergence', **kd), LOGITS, dict(preds_S=S_LOGITS, preds_T=T_LOGITS)),
-        'KD-pt': (dict(type='KDPartialPT', **kd), LOGITS, dict(preds_S=S_LOGITS, preds_T=T_LOGITS)),
-        'KD-sim': (dict(type='KDPartialSim', sim_tau=args.sim_tau, **kd), FC_WEIGHT,
-                   dict(preds_S=S_LOGITS, preds_T=T_WEIGHT)),
-        'KD-pt+sim': (dict(type='KDPartialPTSim', sim_tau=args.sim_tau, **kd), dict(**LOGITS, **FC_WEIGHT),
-                      dict(preds_S=S_LOGITS, preds_T=T_LOGITS, weight_T=T_WEIGHT)),
-        'KD-topk': (dict(type='KDPartialTopK', k=args.topk, **kd), LOGITS,
-                    dict(preds_S=S_LOGITS, preds_T=T_LOGITS)),
-    }[method]
-    return dict(type='ConfigurableDistiller', student_recorders=LOGITS, teacher_recorders=spec[1],
-                distill_losses=dict(loss_kd=spec[0]), loss_forward_mappings=dict(loss_kd=spec[2]))
+def summarise(values):
+    return dict(mean=statistics.mean(values),
+                std=statistics.stdev(values) if len(values) > 1 else 0.0, runs=values)
 
 
-def build(method, args, dim, classes, teacher_ckpt=None):
-    student_loss = dict(type='CrossEntropyLoss', loss_weight=1.0)
-    if method == 'LS':
-        student_loss = dict(type='LabelSmoothLoss', label_smooth_val=args.ls, mode='original')
-    elif method != 'CE':
-        student_loss['loss_weight'] = args.ce_weight
-    student = classifier(dim, args.student_hidden, classes, student_loss)
-    if method in ('CE', 'LS'):
-        return MODELS.build(student)
-    return MODELS.build(dict(type='SingleTeacherDistill', architecture=student,
-                             teacher=classifier(dim, args.teacher_hidden, classes),
-                             teacher_ckpt=teacher_ckpt, distiller=distiller(method, args)))
+def table_markdown(name, spec, cells, methods):
+    what, _, points = spec
+    labels = [label for label, _ in points]
+    rows = [f'### {name}: {what}', '', '| | ' + ' | '.join(labels) + ' |',
+            '|---' * (len(labels) + 1) + '|']
+    for key in EXTRA + tuple(methods):
+        rows.append(f'| {key} | ' + ' | '.join(
+            f'{cells[lab][key]["mean"]:.2f} ± {cells[lab][key]["std"]:.2f}' for lab in labels) + ' |')
+    for key in DIAGNOSTICS:
+        rows.append(f'| *{key}* | ' + ' | '.join(
+            f'{cells[lab][key]["mean"]:.3g}' for lab in labels) + ' |')
+    return '\n'.join(rows)
 
 
-def train(model, x, y, args, seed):
-    torch.manual_seed(seed)
-    params = [p for p in model.parameters() if p.requires_grad]
-    optim = OptimWrapper(torch.optim.SGD(params, lr=args.lr, momentum=0.9, weight_decay=5e-4))
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(optim.optimizer, args.epochs)
-    samples = [DataSample().set_gt_label(int(c)) for c in y]
-    x = torch.from_numpy(x)
-    gen = torch.Generator().manual_seed(seed)
-    model.train()
-    for _ in range(args.epochs):
-        order = torch.randperm(len(x), generator=gen)
-        for i in range(0, len(x), args.batch_size):
-            idx = order[i:i + args.batch_size]
-            model.train_step(dict(inputs=x[idx], data_samples=[samples[j] for j in idx]), optim)
-        sched.step()
-    return model
-
-
-@torch.no_grad()
-def accuracy(model, x, y):
-    model.eval()
-    net = getattr(model, 'student', model)
-    pred = net(torch.from_numpy(x), mode='tensor').argmax(1).numpy()
-    return float((pred == y).mean() * 100)
-
-
-def one_setting(rho, seed, args, workdir):
-    classes = args.superclasses * args.classes_per_superclass
-    draw = dict(num_superclasses=args.superclasses, classes_per_superclass=args.classes_per_superclass,
-                dim=args.dim, correlation=rho, noise=args.noise, means_seed=1000 + seed)
-    x_t, y_t = make_hierarchical_classification(samples_per_class=args.teacher_per_class, seed=3 * seed + 1, **draw)
-    x_s, y_s = make_hierarchical_classification(samples_per_class=args.student_per_class, seed=3 * seed + 2, **draw)
-    x_e, y_e = make_hierarchical_classification(samples_per_class=args.test_per_class, seed=3 * seed + 3, **draw)
-    teacher = train(MODELS.build(classifier(args.dim, args.teacher_hidden, classes)), x_t, y_t, args, seed)
-    ckpt = osp.join(workdir, f'teacher_rho{rho}_seed{seed}.pth')
-    torch.save({'state_dict': teacher.state_dict()}, ckpt)
-    result = {'teacher': accuracy(teacher, x_e, y_e)}
-    for method in METHODS:
-        model = build(method, args, args.dim, classes, ckpt)
-        result[method] = accuracy(train(model, x_s, y_s, args, seed), x_e, y_e)
-        yield method, result
-
-
-def plot(table, args, path):
+def plot(name, spec, cells, methods, path):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    rhos = args.correlations
-    for method in ('teacher', ) + METHODS:
-        means = [table[method][str(r)]['mean'] for r in rhos]
-        stds = [table[method][str(r)]['std'] for r in rhos]
-        style = dict(linestyle='--', color='gray') if method == 'teacher' else {}
-        ax.errorbar(rhos, means, yerr=stds, marker='o', capsize=3, label=method, **style)
-    ax.set_xlabel('class correlation rho')
+    labels = [label for label, _ in spec[2]]
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    xs = range(len(labels))
+    for key in EXTRA + tuple(methods):
+        style = dict(linestyle='--', color='gray' if key == 'teacher' else 'black') \
+            if key in EXTRA else {}
+        ax.errorbar(xs, [cells[lab][key]['mean'] for lab in labels],
+                    yerr=[cells[lab][key]['std'] for lab in labels], marker='o', capsize=3,
+                    label=key, **style)
+    ax.set_xticks(list(xs), labels, fontsize=8)
     ax.set_ylabel('test top-1 (%)')
-    ax.set_title('KD decomposition on synthetic hierarchical classes', fontsize=10)
-    ax.legend(fontsize=8, ncol=2)
+    ax.set_title(f'{name}: {spec[0]}', fontsize=9)
+    ax.legend(fontsize=7, ncol=3)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def main():
+def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--correlations', type=float, nargs='+', default=[0.0, 0.3, 0.6, 0.9])
-    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    p.add_argument('--superclasses', type=int, default=4)
-    p.add_argument('--classes-per-superclass', type=int, default=5)
-    p.add_argument('--dim', type=int, default=32)
-    p.add_argument('--noise', type=float, default=1.5)
-    p.add_argument('--teacher-per-class', type=int, default=200)
-    p.add_argument('--student-per-class', type=int, default=40)
-    p.add_argument('--test-per-class', type=int, default=200)
-    p.add_argument('--teacher-hidden', type=int, nargs='+', default=[256, 256])
-    p.add_argument('--student-hidden', type=int, nargs='+', default=[64])
-    p.add_argument('--epochs', type=int, default=40)
-    p.add_argument('--batch-size', type=int, default=64)
-    p.add_argument('--lr', type=float, default=0.05)
-    p.add_argument('--tau', type=float, default=4.0)
-    p.add_argument('--ce-weight', type=float, default=0.1, help='CE weight next to a KD loss')
-    p.add_argument('--ls', type=float, default=0.1, help='label smoothing epsilon')
-    p.add_argument('--sim-tau', type=float, default=1.0)
-    p.add_argument('--topk', type=int, default=3)
+    p.add_argument('--sweeps', nargs='+', default=['default'],
+                   help=f'any of {list(SWEEPS)}, or all')
+    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4])
+    p.add_argument('--methods', nargs='+', default=list(METHODS))
+    p.add_argument('--set', nargs='*', default=[], metavar='KEY=VALUE',
+                   help='override the base setting of every sweep, e.g. epochs=20 dim=16 '
+                        '(values are Python literals)')
+    p.add_argument('--jobs', type=int, default=min(2, os.cpu_count() or 1))
     p.add_argument('--work-dir', default='work_dirs/kd_decomposition')
-    p.add_argument('--threads', type=int, default=2)
-    args = p.parse_args()
-    torch.set_num_threads(args.threads)
+    args = p.parse_args(argv)
+    names = list(SWEEPS) if args.sweeps == ['all'] else args.sweeps
+    unknown = [n for n in names if n not in SWEEPS]
+    if unknown:
+        p.error(f'unknown sweep(s) {unknown}; choose from {list(SWEEPS)} or all')
+    bad = [m for m in args.methods if m not in METHODS]
+    if bad:
+        p.error(f'unknown method(s) {bad}; choose from {list(METHODS)}')
+    import ast
+    base = {}
+    for item in args.set:
+        key, _, value = item.partition('=')
+        try:
+            base[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            base[key] = value
+    from mmkd.analysis.kd_decomposition import make_setting
+    make_setting(**base)  # an unknown key fails here, before any training
     os.makedirs(args.work_dir, exist_ok=True)
-    console = Console()
-    runs = {m: {str(r): [] for r in args.correlations} for m in ('teacher', ) + METHODS}
     start = time.time()
-    with tempfile.TemporaryDirectory() as tmp, Progress(console=console) as progress:
-        task = progress.add_task('training', total=len(args.correlations) * len(args.seeds) * len(METHODS))
-        for rho in args.correlations:
-            for seed in args.seeds:
-                for method, result in one_setting(rho, seed, args, tmp):
-                    progress.update(task, advance=1, description=f'rho {rho} seed {seed} {method}')
-                for name, acc in result.items():
-                    runs[name][str(rho)].append(acc)
-    table = {m: {r: dict(mean=statistics.mean(v), std=statistics.stdev(v) if len(v) > 1 else 0.0,
-                         runs=v) for r, v in cols.items()} for m, cols in runs.items()}
-    out = Table(title=f'KD decomposition: test top-1, mean ± std over seeds {args.seeds}')
-    out.add_column('method')
-    for r in args.correlations:
-        out.add_column(f'rho={r}', justify='right')
-    for m in ('teacher', ) + METHODS:
-        out.add_row(m, *[f'{table[m][str(r)]["mean"]:.2f} ± {table[m][str(r)]["std"]:.2f}'
-                         for r in args.correlations])
-    console.print(out)
-    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
-        json.dump(dict(args=vars(args), table=table, seconds=round(time.time() - start, 1)), f, indent=2)
-    plot(table, args, osp.join(args.work_dir, 'results.png'))
-    console.print(f'wrote {args.work_dir}/results.json and results.png ({time.time() - start:.0f} s)')
+    with tempfile.TemporaryDirectory() as tmp:
+        jobs = [(name, label, dict(SWEEPS[name][1], **over, **base), seed, args.methods, tmp)
+                for name in names for label, over in SWEEPS[name][2] for seed in args.seeds]
+        results = {}
+        # fresh interpreters: forking a process that has used torch's thread pools can hang
+        pool = mp.get_context('spawn').Pool(args.jobs) if args.jobs > 1 else None
+        done = pool.imap_unordered(_job, jobs) if pool else map(_job, jobs)
+        try:
+            for i, (name, label, seed, res) in enumerate(done):
+                results.setdefault(name, {}).setdefault(label, []).append((seed, res))
+                print(f'[{i + 1}/{len(jobs)}] {name} {label} seed {seed} '
+                      f'({time.time() - start:.0f} s)', flush=True)
+        finally:
+            if pool:
+                pool.close()
+                pool.join()
+    sections = [f'# KD decomposition: test top-1 (%), mean ± std over seeds {args.seeds}', '',
+                f'Base setting overrides: {base or "none"}. {time.time() - start:.0f} s.']
+    for name in names:
+        cells = {}
+        for label, _ in SWEEPS[name][2]:
+            runs = [r for _, r in sorted(results[name][label], key=lambda t: t[0])]
+            cells[label] = {k: summarise([r[k] for r in runs])
+                            for k in EXTRA + tuple(args.methods) + DIAGNOSTICS}
+        text = table_markdown(name, SWEEPS[name], cells, args.methods)
+        sections += ['', text]
+        print('\n' + text)
+        with open(osp.join(args.work_dir, f'{name}.json'), 'w') as f:
+            json.dump(dict(sweep=name, what=SWEEPS[name][0], base=dict(SWEEPS[name][1], **base),
+                           seeds=args.seeds, cells=cells), f, indent=1)
+        plot(name, SWEEPS[name], cells, args.methods, osp.join(args.work_dir, f'{name}.png'))
+    with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
+        f.write('\n'.join(sections) + '\n')
+    print(f'\nwrote {args.work_dir}/results.md, <sweep>.json and <sweep>.png '
+          f'({time.time() - start:.0f} s)')
 
 
 if __name__ == '__main__':
