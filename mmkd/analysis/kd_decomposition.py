@@ -20,6 +20,7 @@ they keep, the instance's confidence or the class relations.
 import copy
 import hashlib
 import math
+import os
 import os.path as osp
 from typing import Dict, Iterable, Optional
 
@@ -140,6 +141,7 @@ def make_teacher(s: dict, data: HierarchicalGaussians, seed: int) -> torch.nn.Mo
     if s['teacher'] == 'oracle':
         return GaussianOracle(data, confidence=c).eval()
     x, _, y = data.sample(s['teacher_per_class'], seed=3 * seed + 1)
+    torch.manual_seed(seed)  # its initialisation, whatever ran before in this process
     loss = dict(type='LabelSmoothLoss', label_smooth_val=s['teacher_ls'], mode='original') \
         if s['teacher'] == 'mlp-ls' else None
     teacher = MODELS.build(classifier(s['dim'], s['teacher_hidden'], data.num_classes, loss))
@@ -190,7 +192,8 @@ def run_setting(setting: dict, seed: int, methods: Iterable[str] = METHODS,
                               label_noise=s['label_noise'])
     x_e, _, y_e = data.sample(s['test_per_class'], seed=3 * seed + 3)
     teacher = make_teacher(s, data, seed)
-    ckpt = osp.join(workdir, f'teacher_{os_safe(s)}_seed{seed}.pth')
+    # per process: parallel workers may run the same setting of two sweeps at once
+    ckpt = osp.join(workdir, f'teacher_{os_safe(s)}_seed{seed}_pid{os.getpid()}.pth')
     torch.save({'state_dict': teacher.state_dict()}, ckpt)
     z_t = logits_of(teacher, x_s)
     pt_mass = float(F.softmax(z_t / s['tau'], 1).gather(1, torch.as_tensor(y_s)[:, None]).mean())
@@ -204,6 +207,7 @@ def run_setting(setting: dict, seed: int, methods: Iterable[str] = METHODS,
         teacher_relations=relation_agreement(weight, data.class_similarity()),
         teacher_max_prob=float(F.softmax(logits_of(teacher, x_e), 1).max(1).values.mean()))
     for method in methods:
+        torch.manual_seed(seed)  # every method starts from the same student initialisation
         model = build_student(method, s, copy.deepcopy(teacher), ckpt, sim_tau)
         result[method] = accuracy(train(model, x_s, y_s, s, seed), x_e, y_e)
     return result

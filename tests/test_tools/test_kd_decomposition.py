@@ -80,6 +80,10 @@ def test_one_setting_trains_every_method_with_an_oracle_teacher(tmp_path):
     assert result['teacher'] == result['bayes']  # the oracle is the Bayes classifier
     assert 0 < result['teacher_label_mass'] < 1 and result['teacher_relations'] > 0.999
     assert all(0 <= result[m] <= 100 for m in METHODS)
+    # the same setting and seed give the same numbers, whatever ran before in the process
+    torch.rand(7)
+    again = run_setting(tiny, seed=0, methods=['CE', 'KD'], workdir=str(tmp_path))
+    assert again['CE'] == result['CE'] and again['KD'] == result['KD']
     with pytest.raises(ValueError, match='unknown setting'):
         make_setting(rho=0.5)
 
