@@ -2,7 +2,8 @@
 
 Each registry names the package ``locations`` that register into it, so a config with
 ``default_scope='mmkd'`` builds without a manual "register all" call. Components of other
-OpenMMLab packages are reached with their scope prefix, e.g. ``type='mmpretrain.ResNet'``.
+OpenMMLab packages are reached with their scope prefix, e.g. ``type='mmpretrain.ResNet'``;
+transforms also without it (see ``TRANSFORMS``).
 """
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
@@ -23,12 +24,12 @@ from mmengine.registry import \
     RUNNER_CONSTRUCTORS as MMENGINE_RUNNER_CONSTRUCTORS
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.registry import TASK_UTILS as MMENGINE_TASK_UTILS
-from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import \
     WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
+from mmpretrain.registry import TRANSFORMS as MMPRETRAIN_TRANSFORMS
 
 _MODELS = ['mmkd.models']
 _ENGINE = ['mmkd.engine']
@@ -53,8 +54,12 @@ PARAM_SCHEDULERS = Registry(
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, locations=['mmkd.datasets'])
 DATA_SAMPLERS = Registry(
     'data sampler', parent=MMENGINE_DATA_SAMPLERS, locations=['mmkd.datasets'])
+# A child of mmpretrain's transforms (themselves a child of MMEngine's, where mmcv's are):
+# transforms that build others by unprefixed name when they are built (RandAugment's and
+# AutoAugment's policies, 'AutoContrast', ...) do so in the current scope, which is 'mmkd' in
+# mmkd's configs; the lookup then falls back to mmpretrain's.
 TRANSFORMS = Registry(
-    'transform', parent=MMENGINE_TRANSFORMS, locations=['mmkd.datasets'])
+    'transform', parent=MMPRETRAIN_TRANSFORMS, locations=['mmkd.datasets'])
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, locations=_MODELS)
 MODEL_WRAPPERS = Registry(

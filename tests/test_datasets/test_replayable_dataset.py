@@ -116,3 +116,18 @@ def test_crd_negatives_are_replayed_too():
 def test_bad_arguments_name_the_key(kwargs, key):
     with pytest.raises(KDConfigError, match=key):
         make(**kwargs)
+
+
+def test_builds_in_mmkds_scope_with_transforms_that_build_others():
+    """RandAugment builds its policies ('AutoContrast', ...) by unprefixed name in the current
+    scope; in mmkd's configs that is 'mmkd', whose transforms fall back to mmpretrain's."""
+    from mmengine.registry import DefaultScope
+    from mmkd.registry import DATASETS
+    cfg = dict(type='ReplayableDataset', seed=0, dataset=dict(
+        type='DigitsDataset', color=True, pipeline=[
+            dict(type='mmpretrain.RandAugment', policies='timm_increasing', num_policies=2,
+                 total_level=10, magnitude_level=9),
+            dict(type='RandomFlip', prob=0.5), dict(type='PackInputs')]))
+    with DefaultScope.overwrite_default_scope('mmkd'):
+        ds = DATASETS.build(cfg)
+        assert torch.equal(ds[(0, 1)]['inputs'], ds[(0, 1)]['inputs'])
