@@ -30,6 +30,7 @@ def fake_ckpt(model_cfg, folder):
     """A checkpoint with random weights for a teacher config, cached per architecture."""
     path = folder / (hashlib.md5(repr(model_cfg).encode()).hexdigest() + '.pth')
     if not path.exists():
+        torch.manual_seed(0)  # the same weights in every run: a failure can be reproduced
         with DefaultScope.overwrite_default_scope('mmkd'):
             torch.save({'state_dict': build_model(model_cfg, 'teacher').state_dict()}, path)
     return str(path)
@@ -40,7 +41,8 @@ def batch(cfg):
     channels = len(pre.get('mean', [0, 0, 0]))
     size = 8 if channels == 1 else 32
     classes = pre.get('num_classes', 10)
-    images = torch.randint(0, 256, (4, channels, size, size)).float()
+    images = torch.randint(0, 256, (4, channels, size, size),
+                           generator=torch.Generator().manual_seed(0)).float()
     # as PackInputs makes them: the label and the sample's index in the dataset
     samples = [DataSample(metainfo=dict(sample_idx=i)).set_gt_label(i % classes) for i in range(4)]
     return dict(inputs=images, data_samples=samples)

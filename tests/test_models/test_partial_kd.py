@@ -100,3 +100,13 @@ def test_kd_sim_trains_from_a_parameter_recorder_without_running_the_teacher(tea
     assert torch.isfinite(losses['distill.loss_sim']) and calls == []
     losses['distill.loss_sim'].backward()
     assert model.student.head.fc.weight.grad is not None
+
+
+def test_topk_stays_finite_for_a_teacher_whose_top_k_holds_all_the_mass():
+    # float32 top-k sums of such teachers reach 1 + 2e-7; the rest must not go negative
+    torch.manual_seed(0)
+    zt = torch.randn(4096, 100) * 30
+    zs = torch.randn(4096, 100)
+    assert (1 - torch.softmax(zt, 1).topk(5, 1).values.sum(1)).min() < 0
+    loss = KDPartialTopK(k=5, tau=1.0)(zs, zt)
+    assert torch.isfinite(loss)

@@ -61,7 +61,9 @@ def topk_target(p_t: torch.Tensor, k: int) -> torch.Tensor:
     """The teacher's top-k probabilities kept, the remaining mass uniform over the others."""
     num_classes = p_t.size(1)
     top, idx = p_t.topk(k, dim=1)
-    rest = (1 - top.sum(dim=1, keepdim=True)) / (num_classes - k)
+    # A confident teacher's top-k can sum to 1 + 2e-7 in float32: a negative rest would make
+    # the KL's log NaN.
+    rest = (1 - top.sum(dim=1, keepdim=True)).clamp_min(0) / (num_classes - k)
     q = rest.expand_as(p_t).clone()
     return q.scatter_(1, idx, top)
 
