@@ -125,12 +125,10 @@ def make_steps(names, device, teacher_ckpt, cache_dir):
             algo.train()
             wrapper = OptimWrapper(torch.optim.SGD(student.parameters(), **sgd))
             steps[name] = lambda a=algo, w=wrapper: a.train_step(copy.copy(data), w)
-            if hand_teacher is None and algo.teacher is not None and not options:
-                hand_teacher = algo.teacher
         elif name.startswith('(a)') or name.endswith('hand-written'):
             optim = torch.optim.SGD(student.parameters(), **sgd)
             kd = name.startswith('(a)')
-            if kd and hand_teacher is None:  # built alone: its process holds nothing else
+            if kd:  # built alone: its process holds nothing else
                 from mmkd.models.algorithms.frozen_teacher import load_teacher_checkpoint
                 from mmkd.models.utils import build_model
                 hand_teacher = build_model(teacher_cfg, 'teacher')

@@ -193,7 +193,7 @@ def run_setting(setting: dict, seed: int, methods: Iterable[str] = METHODS,
     x_e, _, y_e = data.sample(s['test_per_class'], seed=3 * seed + 3)
     teacher = make_teacher(s, data, seed)
     # per process: parallel workers may run the same setting of two sweeps at once
-    ckpt = osp.join(workdir, f'teacher_{os_safe(s)}_seed{seed}_pid{os.getpid()}.pth')
+    ckpt = osp.join(workdir, f'teacher_{setting_key(s)}_seed{seed}_pid{os.getpid()}.pth')
     torch.save({'state_dict': teacher.state_dict()}, ckpt)
     z_t = logits_of(teacher, x_s)
     pt_mass = float(F.softmax(z_t / s['tau'], 1).gather(1, torch.as_tensor(y_s)[:, None]).mean())
@@ -213,5 +213,6 @@ def run_setting(setting: dict, seed: int, methods: Iterable[str] = METHODS,
     return result
 
 
-def os_safe(s: dict) -> str:
+def setting_key(s: dict) -> str:
+    """A short stable name for a setting, for file names."""
     return hashlib.md5(repr(sorted(s.items())).encode()).hexdigest()[:12]

@@ -75,15 +75,17 @@ def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
     from mmkd.datasets.replayable_dataset import find_replayable
     from mmkd.models.algorithms.cached_teacher import (cache_preprocessor,
                                                        teacher_logits_for_cache)
+    from mmkd.models.utils.model_builder import algorithm_data_preprocessor
     from mmkd.models.utils.teacher_output_cache import (TeacherCacheWriter, check_cache_options,
-                                                        shard, teacher_cache_fields)
+                                                        entry_bytes, read_meta, shard,
+                                                        teacher_cache_fields)
     from mmkd.registry import DATASETS, MODELS
 
-    from mmkd.models.utils.model_builder import algorithm_data_preprocessor
     model_cfg = copy.deepcopy(cfg.model)
     # As the runner does: the top-level data_preprocessor is the model's unless it has one.
-    if algorithm_data_preprocessor(cfg) is not None:
-        model_cfg['data_preprocessor'] = copy.deepcopy(algorithm_data_preprocessor(cfg))
+    preprocessor_cfg = algorithm_data_preprocessor(cfg)
+    if preprocessor_cfg is not None:
+        model_cfg['data_preprocessor'] = copy.deepcopy(preprocessor_cfg)
     if model_cfg.get('teacher_cache') is None:
         raise KDConfigError('model.teacher_cache is not set: it says where the cache goes and '
                             "what it keeps, e.g. dict(dir='work_dirs/cache', topk=10)")
@@ -115,12 +117,10 @@ def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
         model_cfg.teacher, model_cfg.teacher_ckpt,
         cache_preprocessor(algorithm, model_cfg.get('teacher_data_preprocessor')),
         recorder, options)
-    probe = pseudo_collate([replay[(0, 0)]])
-    with torch.no_grad():
-        probe = algorithm.data_preprocessor(probe, False)
-        num_classes = teacher_logits_for_cache(algorithm, probe['inputs'],
-                                               probe['data_samples'], options['recorder'])
-    num_classes = int(num_classes.shape[-1])
+    # one sample through the teacher says how many classes its logits have
+    probe = algorithm.data_preprocessor(pseudo_collate([replay[(0, 0)]]), False)
+    num_classes = int(teacher_logits_for_cache(algorithm, probe['inputs'], probe['data_samples'],
+                                               options['recorder']).shape[-1])
     writer = TeacherCacheWriter(options['dir'], dict(
         fields, data=replay.describe(), num_slots=replay.num_slots, num_samples=len(replay),
         num_classes=num_classes, dtype=options['dtype'],
@@ -139,23 +139,20 @@ def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
     if rank == 0 and pairs and sys.stdout.isatty():
         from mmengine.utils import ProgressBar
         progress = ProgressBar(len(loader))
-    with torch.no_grad():
-        for batch in loader:
-            data = algorithm.data_preprocessor(batch, False)
-            logits = teacher_logits_for_cache(algorithm, data['inputs'], data['data_samples'],
-                                              options['recorder'])
-            samples = data['data_samples']
-            writer.write(np.array([s.replay_slot for s in samples]),
-                         np.array([s.sample_idx for s in samples]),
-                         np.array([s.replay_fingerprint for s in samples], dtype=np.int64),
-                         logits)
-            if progress is not None:
-                progress.update()
+    for batch in loader:
+        data = algorithm.data_preprocessor(batch, False)
+        logits = teacher_logits_for_cache(algorithm, data['inputs'], data['data_samples'],
+                                          options['recorder'])
+        samples = data['data_samples']
+        writer.write(np.array([s.replay_slot for s in samples]),
+                     np.array([s.sample_idx for s in samples]),
+                     np.array([s.replay_fingerprint for s in samples], dtype=np.int64), logits)
+        if progress is not None:
+            progress.update()
     writer.flush()
     seconds = time.time() - start
     _barrier()
     if rank == 0:
-        from mmkd.models.utils.teacher_output_cache import entry_bytes, read_meta
         if state != 'complete':
             writer.finish(dict(build_seconds=round(seconds, 3), build_processes=world_size,
                                entry_bytes=entry_bytes(writer.meta)))
@@ -166,7 +163,6 @@ def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
               f'{meta.get("build_processes", 1)} process(es)'
               + (' (already complete)' if state == 'complete' else ''))
     _barrier()
-    from mmkd.models.utils.teacher_output_cache import read_meta
     return read_meta(options['dir'])
 
 

@@ -29,12 +29,11 @@ class CachedTeacher:
         self.cache.check_dataset(description)
 
     def record(self, distiller, data_samples, device) -> None:
-        """Put this batch's cached logits into the teacher recorder, as a pass would."""
-        if not distiller.needs('teacher'):
-            return
-        logits = self.cache.lookup(data_samples, device)
+        """Put this batch's cached logits into the teacher recorder, as a pass would (and, as
+        for a pass, only when a loss of this step reads it)."""
         recorder = distiller.sources['teacher'].get_recorder(self.recorder)
-        distiller.record('teacher', lambda: recorder.append(logits))
+        distiller.record('teacher',
+                         lambda: recorder.append(self.cache.lookup(data_samples, device)))
 
 
 def check_cacheable(distiller, recorder: str, topk: Optional[int]) -> None:
@@ -68,11 +67,11 @@ def check_cacheable(distiller, recorder: str, topk: Optional[int]) -> None:
                 f'probabilities. Build the cache with {KEY}.full_logits=True (then read it '
                 'with full_logits=True), or use a loss that takes top-k targets '
                 '(KLDivergence, HardLabelKD, KDPartialTopK).')
-        needed = getattr(loss, 'k', None)
-        if type(loss).__name__ == 'KDPartialTopK' and needed > topk:
+        needed = getattr(loss, 'k', 0)  # a loss on the teacher's top k classes (KDPartialTopK)
+        if needed > topk:
             raise KDConfigError(
-                f'model.distiller.distill_losses.{name}: KDPartialTopK(k={needed}) needs the '
-                f'teacher\'s top {needed} classes; the cache has {KEY}.topk={topk}')
+                f'model.distiller.distill_losses.{name}: {type(loss).__name__}(k={needed}) '
+                f'needs the teacher\'s top {needed} classes; the cache has {KEY}.topk={topk}')
 
 
 def cache_preprocessor(algorithm: nn.Module,

@@ -194,14 +194,6 @@ class TeacherOutputCache:
         self.arrays = {name: self._open(name) for name in _array_specs(self.meta)}
         self.num_classes = self.meta['num_classes']
 
-    @property
-    def topk(self) -> Optional[int]:
-        return self.meta['topk']
-
-    @property
-    def full_logits(self) -> bool:
-        return self.meta['full_logits']
-
     def _file(self, name: str) -> str:
         return osp.join(self.path, f'{name}.npy')
 
@@ -239,7 +231,7 @@ class TeacherOutputCache:
                     f'{bad.size} of {len(idx)} samples of this batch). The data files, the '
                     'pipeline\'s code or a library\'s random stream changed since the build; '
                     'rebuild the cache.')
-        if self.full_logits:
+        if self.meta['full_logits']:
             logits = torch.from_numpy(np.asarray(self.arrays['logits'][slot, idx]))
             return logits.to(device=device, dtype=torch.float32)
         logp = torch.from_numpy(np.asarray(self.arrays['topk_logp'][slot, idx]))
