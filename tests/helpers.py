@@ -102,3 +102,13 @@ def train_and_validate(tmp_path, model_cfg, models, epochs=2):
     config = tmp_path / 'config.py'
     cfg.dump(str(config))
     return runner, metrics, config
+
+
+def failure_text(out, limit=3000):
+    """What a failed subprocess said that matters: its first Python traceback or fatal
+    message (launchers print long summaries after them) and the end of its output."""
+    text = out.stdout + out.stderr
+    marks = [text.find(m) for m in ('Traceback (most recent call last)', 'terminate called',
+                                    'Fatal Python error') if m in text]
+    first = text[min(marks):min(marks) + limit] if marks else ''
+    return first + '\n...\n' + text[-limit:]

@@ -32,6 +32,7 @@ from mmpretrain.structures import DataSample
 
 import mmkd.models  # noqa: F401  (registers the losses and algorithms)
 from mmkd.datasets.hierarchical_synthetic import HierarchicalGaussians
+from mmkd.models.utils.model_builder import build_model
 from mmkd.registry import MODELS
 from .oracle_teacher import GaussianOracle
 
@@ -97,8 +98,8 @@ def build_student(method: str, s: dict, teacher: Optional[torch.nn.Module] = Non
     elif method != 'CE':
         student_loss['loss_weight'] = s['ce_weight']
     student = classifier(s['dim'], s['student_hidden'], classes, student_loss)
-    if method in ('CE', 'LS'):
-        return MODELS.build(student)
+    if method in ('CE', 'LS'):  # seeded as an algorithm's student is: the same start
+        return build_model(student, 'model.architecture')
     return MODELS.build(dict(type='SingleTeacherDistill', architecture=student, teacher=teacher,
                              teacher_ckpt=teacher_ckpt, distiller=distiller(method, s, sim_tau)))
 

@@ -38,6 +38,9 @@ class _Entries(Dataset):
     def __getitem__(self, i):
         return self.dataset[self.pairs[i]]
 
+    def __getitems__(self, indices):
+        return self.dataset.__getitems__([self.pairs[i] for i in indices])
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
@@ -72,7 +75,7 @@ def _barrier():
 def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
           launcher='none') -> dict:
     """Build (or finish) the cache ``cfg.model.teacher_cache`` names; returns its meta."""
-    from mmkd.datasets.replayable_dataset import find_replayable
+    from mmkd.datasets.replayable_dataset import ALL_GENERATORS, find_replayable
     from mmkd.models.algorithms.cached_teacher import (cache_preprocessor,
                                                        teacher_logits_for_cache)
     from mmkd.models.utils.model_builder import algorithm_data_preprocessor
@@ -106,6 +109,8 @@ def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
     if replay is not dataset:
         raise KDConfigError('train_dataloader.dataset: the ReplayableDataset must be the '
                             'outermost wrapper for a teacher cache')
+    # Which global generators the pipeline draws from: training then seeds only those.
+    replay.track_generators = True
     algorithm = MODELS.build(with_model_scope(model_cfg))
     if getattr(algorithm, 'teacher', None) is None or algorithm.teacher_policy != 'frozen':
         raise KDConfigError('a teacher cache is built from a frozen teacher (model.teacher, '
@@ -139,11 +144,14 @@ def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
     if rank == 0 and pairs and sys.stdout.isatty():
         from mmengine.utils import ProgressBar
         progress = ProgressBar(len(loader))
+    drawn = set()
     for batch in loader:
         data = algorithm.data_preprocessor(batch, False)
         logits = teacher_logits_for_cache(algorithm, data['inputs'], data['data_samples'],
                                           options['recorder'])
         samples = data['data_samples']
+        for s in samples:
+            drawn.update(s.replay_draws_from)
         writer.write(np.array([s.replay_slot for s in samples]),
                      np.array([s.sample_idx for s in samples]),
                      np.array([s.replay_fingerprint for s in samples], dtype=np.int64), logits)
@@ -151,11 +159,17 @@ def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
             progress.update()
     writer.flush()
     seconds = time.time() - start
+    if world_size > 1:
+        from mmengine.dist import all_gather_object
+        drawn = set().union(*all_gather_object(drawn))
+    if state == 'continue':  # the entries of the earlier, interrupted build were not seen
+        drawn = set(ALL_GENERATORS)
     _barrier()
     if rank == 0:
         if state != 'complete':
             writer.finish(dict(build_seconds=round(seconds, 3), build_processes=world_size,
-                               entry_bytes=entry_bytes(writer.meta)))
+                               entry_bytes=entry_bytes(writer.meta),
+                               replay_generators=sorted(drawn)))
         meta = read_meta(options['dir'])
         print(f'\nteacher cache {options["dir"]}: {meta["num_slots"]} slots x '
               f'{meta["num_samples"]} samples, {meta["entry_bytes"]} bytes per entry, '

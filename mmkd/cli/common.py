@@ -75,21 +75,24 @@ def _message(e: BaseException) -> str:
 
 def run_cli(main: Callable[[Optional[Sequence[str]]], object],
             argv: Optional[Sequence[str]] = None):
-    """Run a command; a config that cannot train what it says, or a checkpoint that cannot be
-    used, ends it with its message last.
+    """Run a command; a config that cannot train what it says or a checkpoint that cannot be
+    used (exit status 2), or a run stopped by non-finite values (exit status 1), ends it with
+    its message last.
 
     The traceback of such an error is printed only with ``MMKD_DEBUG=1`` in the environment;
     every other exception propagates with its full traceback, as usual. Returns None (the exit
     status of a console script), whatever ``main`` returns.
     """
+    from mmkd.engine.hooks import NonFiniteError
     quiet_known_warnings()
     try:
         main(argv)
-    except (KDConfigError, CheckpointFileError, UnsafeCheckpointError) as e:
+    except (KDConfigError, CheckpointFileError, UnsafeCheckpointError, NonFiniteError) as e:
         if os.environ.get(DEBUG_ENV):
             traceback.print_exc()
         sys.stderr.flush()
-        kind = 'config' if isinstance(e, KDConfigError) else 'checkpoint'
-        print(f'\nmmkd: {kind} error: {_message(e)}\n'
+        kind = 'config error' if isinstance(e, KDConfigError) else \
+            'non-finite values' if isinstance(e, NonFiniteError) else 'checkpoint error'
+        print(f'\nmmkd: {kind}: {_message(e)}\n'
               f'(set {DEBUG_ENV}=1 for the traceback)', file=sys.stderr)
-        raise SystemExit(2)
+        raise SystemExit(1 if isinstance(e, NonFiniteError) else 2)

@@ -9,7 +9,8 @@ import os
 import mmkd  # noqa: F401  (safe checkpoint loading, registries, mmkd:: configs)
 from mmkd.utils.config_errors import KDConfigError
 from .common import add_run_arguments, load_config, parse_run_arguments, run_cli
-from .train import build_runner, default_work_dir
+from mmkd.engine.runner import build_runner
+from .train import default_work_dir
 
 
 def parse_args(argv=None):

@@ -7,14 +7,11 @@ import argparse
 import os.path as osp
 
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 import mmkd  # noqa: F401  (safe checkpoint loading, registries, mmkd:: configs)
-from mmkd.engine.hooks import CheckpointHook
-from mmkd.utils import check_resumable, find_resumable_checkpoint, setup_cpu_distributed
-from mmkd.utils.scopes import with_model_scope
-from .common import (add_run_arguments, load_config, parse_run_arguments,
-                     quiet_runner_logger, run_cli)
+from mmkd.engine.runner import build_runner
+from mmkd.utils import check_resumable, find_resumable_checkpoint
+from .common import add_run_arguments, load_config, parse_run_arguments, run_cli
 
 
 def parse_args(argv=None):
@@ -91,22 +88,6 @@ def merge_args(cfg: Config, args) -> Config:
     return cfg
 
 
-class _EnvAfterModelRunner(Runner):
-    """MMEngine's runner, logging the environment and the config (some 250 lines) once the model
-    is built rather than just before: a config the model cannot be built from then ends the
-    run with its error alone."""
-
-    def _log_env(self, env_cfg: dict) -> None:
-        self._deferred_env_cfg = env_cfg
-
-    def build_model(self, model):
-        built = super().build_model(model)
-        env_cfg = self.__dict__.pop('_deferred_env_cfg', None)
-        if env_cfg is not None:
-            super()._log_env(env_cfg)
-        return built
-
-
 def resolve_resume(cfg: Config) -> None:
     """Check the checkpoint a resume will use, before the runner reads it.
 
@@ -122,34 +103,6 @@ def resolve_resume(cfg: Config) -> None:
     path = find_resumable_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else None
     if path is not None:
         cfg.load_from = path
-
-
-def with_safe_checkpoints(cfg: Config) -> Config:
-    """Kill-safe checkpoints and restorable random states for every run of mmkd's commands:
-    MMEngine's ``CheckpointHook`` becomes mmkd's (atomic writes, old files deleted after the new
-    one is complete) and ``RandomStateHook`` is added when the config lacks it."""
-    checkpoint = (cfg.get('default_hooks') or {}).get('checkpoint')
-    if isinstance(checkpoint, dict) and checkpoint.get('type') in ('CheckpointHook',
-                                                                   CheckpointHook):
-        checkpoint['type'] = 'mmkd.CheckpointHook'
-    hooks = list(cfg.get('custom_hooks') or [])
-    if not any(str(h.get('type', '')).endswith('RandomStateHook') for h in hooks):
-        hooks.append(dict(type='mmkd.RandomStateHook'))
-    cfg.custom_hooks = hooks
-    return cfg
-
-
-def build_runner(cfg: Config) -> Runner:
-    """The runner of ``cfg``, with mmkd's scope rule applied to the top-level model (and, unless
-    the config names its own ``runner_type``, the environment logged after the model)."""
-    if isinstance(cfg.get('model'), dict):
-        cfg.model = with_model_scope(cfg.model)
-    with_safe_checkpoints(cfg)
-    setup_cpu_distributed(cfg, cfg.get('launcher', 'none'))
-    runner_cls = Runner if 'runner_type' in cfg else _EnvAfterModelRunner
-    runner = runner_cls.from_cfg(cfg)
-    quiet_runner_logger(runner)
-    return runner
 
 
 def main(argv=None):

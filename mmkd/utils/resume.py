@@ -9,7 +9,7 @@ import glob
 import logging
 import os.path as osp
 import re
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from mmengine.logging import print_log
 
@@ -81,3 +81,105 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
         details = '; '.join(f'{p}: {e}' for p, e in skipped)
         raise CheckpointFileError(f'no intact checkpoint to resume from in {work_dir}: {details}')
     return None
+
+
+class CheckpointMismatchError(CheckpointFileError):
+    """A readable checkpoint that does not fit the run's model or optimizer."""
+
+
+def _examples(keys: Sequence[str], limit: int = 3) -> str:
+    shown = ', '.join(repr(k) for k in keys[:limit])
+    return shown + (f' and {len(keys) - limit} more' if len(keys) > limit else '')
+
+
+def _prefix_diagnosis(missing: Sequence[str], unexpected: Sequence[str]) -> str:
+    """A sentence when the two key sets differ by one leading prefix (a plain model's
+    checkpoint given to a distillation config, or the reverse)."""
+    if not missing or not unexpected:
+        return ''
+    for extra, short, where in ((missing, unexpected, 'model'),
+                                (unexpected, missing, 'checkpoint')):
+        first = extra[0]
+        for s in short:
+            if first.endswith('.' + s):
+                prefix = first[:-len(s)]
+                matched = sum(k.startswith(prefix) and k[len(prefix):] in set(short)
+                              for k in extra)
+                if matched >= len(extra) / 2:
+                    if where == 'model':
+                        return (f' The model keeps these weights under {prefix!r} and the '
+                                'checkpoint without it: the checkpoint is a plain model\'s (a '
+                                'model trained alone, a teacher, an exported student), not a '
+                                'checkpoint of this config\'s run.')
+                    return (f' The checkpoint keeps these weights under {prefix!r}: it is a '
+                            'distillation checkpoint; extract the model with '
+                            'mmkd-extract-student (tools/model_converters/extract_student.py) '
+                            'or use the distillation config it was trained with.')
+    return ''
+
+
+def check_model_fits(model, checkpoint: dict, path: str, strict: bool = True) -> None:
+    """Raise a :class:`CheckpointMismatchError` when ``checkpoint`` does not fit ``model``.
+
+    The checkpoint's weights are loaded into ``model`` as MMEngine then loads them (keys
+    ``module.*`` stripped, the model's own load hooks applied: a frozen teacher missing, the
+    teachers of a test-time algorithm ignored), and any shape that differs is an error; with
+    ``strict``, so is any key missing from the checkpoint or not in the model.
+    """
+    import torch
+    state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
+    if not isinstance(state, dict):
+        raise CheckpointMismatchError(f'checkpoint {path!r} holds no state dict of weights')
+    state = {re.sub(r'^module\.', '', k): v for k, v in state.items()}
+    own = model.state_dict()
+    shapes = [f'{k}: checkpoint {tuple(v.shape)}, model {tuple(own[k].shape)}'
+              for k, v in state.items() if k in own and torch.is_tensor(v)
+              and tuple(v.shape) != tuple(own[k].shape)]
+    fitting = {k: v for k, v in state.items()
+               if not (k in own and torch.is_tensor(v) and tuple(v.shape) != tuple(own[k].shape))}
+    result = model.load_state_dict(fitting, strict=False)
+    missing, unexpected = list(result.missing_keys), list(result.unexpected_keys)
+    if not shapes and (not strict or not (missing or unexpected)):
+        return
+    parts = []
+    if missing:
+        parts.append(f'{len(missing)} of the model\'s keys are not in it ({_examples(missing)})')
+    if unexpected:
+        parts.append(f'{len(unexpected)} of its keys are not in the model '
+                     f'({_examples(unexpected)})')
+    if shapes:
+        parts.append(f'{len(shapes)} shape(s) differ ({"; ".join(shapes[:3])})')
+    raise CheckpointMismatchError(
+        f'checkpoint {path!r} does not fit the model of this config '
+        f'({type(model).__name__}): {"; ".join(parts)}.'
+        + _prefix_diagnosis(missing, unexpected)
+        + ' Give a checkpoint of this config\'s own run (its work dir), or start this run '
+        'afresh. No checkpoint of the work dir was changed.')
+
+
+def optimizer_layout(state) -> object:
+    """The parameter-group sizes of an optimizer wrapper's state dict (an
+    ``OptimWrapperDict``'s: per name), or None if it is not one."""
+    if not isinstance(state, dict):
+        return None
+    if 'param_groups' in state:
+        return [len(g.get('params', ())) for g in state['param_groups']]
+    layouts = {name: optimizer_layout(inner) for name, inner in state.items()}
+    return layouts if layouts and all(v is not None for v in layouts.values()) else None
+
+
+def check_optimizer_fits(optim_wrapper, checkpoint: dict, path: str) -> None:
+    """Raise a :class:`CheckpointMismatchError` when the optimizer state of ``checkpoint``
+    has other parameter groups than ``optim_wrapper``'s (what torch reports as "loaded state
+    dict contains a parameter group that doesn't match the size of optimizer's group")."""
+    saved = optimizer_layout(checkpoint.get('optimizer'))
+    current = optimizer_layout(optim_wrapper.state_dict())
+    if saved is None or current is None or saved == current:
+        return
+    raise CheckpointMismatchError(
+        f'checkpoint {path!r} cannot be resumed by this run: its optimizer state has '
+        f'parameter groups of sizes {saved}, and this run\'s optimizer {current}. It was '
+        'saved by another model or another optimizer config (optim_wrapper, its '
+        'paramwise_cfg, trainable connectors or teachers). Resume from a checkpoint of this '
+        'config\'s own run; to start from its weights alone, set load_from to it without '
+        '--resume. No checkpoint of the work dir was changed.')

@@ -34,10 +34,9 @@ def scripted_run_config(cfg: Config, work_dir: str, seed: int, epochs: Optional[
 
 
 def scripted_runner(cfg: Config):
-    """``Runner.from_cfg(cfg)`` with the stack's known harmless log lines filtered."""
-    from mmengine.runner import Runner
-    from .quiet import quiet_known_warnings, quiet_runner_logger
+    """The runner of mmkd's commands (``mmkd.engine.runner.build_runner``: same hooks, same
+    seeding) with the stack's known harmless warnings filtered."""
+    from mmkd.engine.runner import build_runner
+    from .quiet import quiet_known_warnings
     quiet_known_warnings()
-    runner = Runner.from_cfg(cfg)
-    quiet_runner_logger(runner)
-    return runner
+    return build_runner(cfg)

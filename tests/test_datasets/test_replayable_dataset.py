@@ -46,7 +46,7 @@ def test_two_passes_over_a_slot_are_bit_identical_and_slots_differ():
     assert sum(torch.equal(first[i], inputs_of(make(seed=4), 1, [i])[i]) for i in first) <= 2
     item = ds[(1, 5)]['data_samples']
     assert item.replay_slot == 1 and item.sample_idx == 5
-    assert isinstance(item.replay_seed, int) and isinstance(item.replay_fingerprint, int)
+    assert isinstance(item.replay_fingerprint, int)
 
 
 def test_main_process_generators_are_left_as_they_were():
@@ -131,3 +131,42 @@ def test_builds_in_mmkds_scope_with_transforms_that_build_others():
     with DefaultScope.overwrite_default_scope('mmkd'):
         ds = DATASETS.build(cfg)
         assert torch.equal(ds[(0, 1)]['inputs'], ds[(0, 1)]['inputs'])
+
+
+def test_a_batch_equals_its_samples_one_by_one():
+    ds = make(seed=5, num_slots=2)
+    ds.set_epoch(3)
+    batch = ds.__getitems__([4, 0, (0, 9)])
+    one_by_one = [ds[4], ds[0], ds[(0, 9)]]
+    for a, b in zip(batch, one_by_one):
+        assert torch.equal(a['inputs'], b['inputs'])
+        assert a['data_samples'].replay_slot == b['data_samples'].replay_slot
+        assert a['data_samples'].replay_fingerprint == b['data_samples'].replay_fingerprint
+    assert [s['data_samples'].replay_slot for s in batch] == [1, 1, 0]
+
+
+def test_seeding_only_the_generators_a_pipeline_draws_from_gives_the_same_inputs():
+    from mmkd.datasets.replayable_dataset import ALL_GENERATORS
+    tracked = make(seed=1)
+    tracked.track_generators = True
+    items = tracked.__getitems__([(0, i) for i in range(30)])
+    drawn = set().union(*(it['data_samples'].replay_draws_from for it in items))
+    # mmcv's and mmpretrain's transforms (RandAugment included) draw from NumPy's alone
+    assert drawn == {'numpy'}
+    lean = make(seed=1)
+    lean.use_generators(sorted(drawn))
+    assert lean.generators == ('numpy', )
+    random.seed(5), torch.manual_seed(5)  # the unseeded generators' state does not matter
+    for i, item in enumerate(items):
+        assert torch.equal(lean[(0, i)]['inputs'], item['inputs'])
+    # a torchvision transform draws from torch's generator: tracked too
+    tv = ReplayableDataset(dict(type='mmkd.DigitsDataset', color=True, pipeline=[
+        dict(type='mmpretrain.NumpyToPIL'),
+        dict(type='mmpretrain.torchvision/RandomHorizontalFlip'),
+        dict(type='mmpretrain.PILToNumpy'), dict(type='mmpretrain.PackInputs')]))
+    tv.track_generators = True
+    assert 'torch' in set().union(*(tv[(0, i)]['data_samples'].replay_draws_from
+                                    for i in range(4)))
+    with pytest.raises(KDConfigError, match='unknown generator'):
+        lean.use_generators(['cupy'])
+    assert set(ALL_GENERATORS) == {'random', 'numpy', 'torch'}

@@ -17,7 +17,7 @@ from mmkd.cli.build_teacher_cache import build
 from mmkd.registry import DATASETS, MODELS
 from mmkd.utils import KDConfigError, load_checkpoint_file
 
-from helpers import PY, ROOT, TEACHER, build_classifier, digits_kd_config
+from helpers import PY, ROOT, TEACHER, build_classifier, digits_kd_config, failure_text
 from test_engine.test_distributed import free_port
 from test_engine.test_resume import _Crash
 
@@ -144,7 +144,6 @@ def _other_teacher(tmp_path):
 
 
 @pytest.mark.parametrize('change,match', [
-    ('teacher_ckpt', 'teacher checkpoint'),
     ('k', r'k \(model.teacher_cache.topk\) differs'),
     ('full_logits', 'full_logits differs'),
     ('teacher_inputs', 'input normalisation'),
@@ -157,9 +156,7 @@ def test_the_cache_refuses_another_setting(tmp_path, teacher_ckpt, change, match
     cache_dir = tmp_path / 'cache'
     build(cache_config(tmp_path / 'w', teacher_ckpt, cache_dir, topk=4))
     cfg = cache_config(tmp_path / 'w', teacher_ckpt, cache_dir, topk=4)
-    if change == 'teacher_ckpt':
-        cfg.model.teacher_ckpt = _other_teacher(tmp_path)
-    elif change == 'k':
+    if change == 'k':
         cfg.model.teacher_cache.topk = 3
     elif change == 'full_logits':
         cfg.model.teacher_cache = dict(dir=str(cache_dir), full_logits=True)
@@ -182,9 +179,29 @@ def test_the_cache_refuses_another_setting(tmp_path, teacher_ckpt, change, match
         MODELS.build(copy.deepcopy(cfg.model))
 
 
-@pytest.mark.parametrize('change,match', [('pipeline', 'pipeline differs'),
-                                          ('seed', 'replay seed'),
-                                          ('num_slots', 'number of augmentation slots')])
+def test_the_teacher_file_is_not_needed_and_another_one_only_warns(tmp_path, teacher_ckpt,
+                                                                   monkeypatch):
+    import mmengine.logging
+    cache_dir = tmp_path / 'cache'
+    build(cache_config(tmp_path / 'w', teacher_ckpt, cache_dir, topk=4))
+    # gone from disk: the cache keeps the teacher's outputs and its checkpoint's hash
+    cfg = cache_config(tmp_path / 'w', str(tmp_path / 'moved_away.pth'), cache_dir, topk=4)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert osp.isfile(tmp_path / 'w' / 'epoch_2.pth')
+    # another file under that name: training goes on, with a warning naming both
+    cfg = cache_config(tmp_path / 'w2', _other_teacher(tmp_path), cache_dir, topk=4)
+    logged = []
+    monkeypatch.setattr(mmengine.logging, 'print_log', lambda msg, *a, **k: logged.append(msg))
+    MODELS.build(copy.deepcopy(cfg.model))
+    assert any('is not the checkpoint the teacher cache' in m and 'SHA-256' in m
+               for m in logged), logged
+
+
+@pytest.mark.parametrize('change,match', [
+    ('pipeline', r'pipeline differs \(transform 0: RandomCrop: cache padding=1, now padding=2\)'),
+    ('seed', 'replay seed'),
+    ('num_slots', 'number of augmentation slots')])
 def test_the_cache_refuses_another_training_set(tmp_path, teacher_ckpt, change, match):
     cache_dir = tmp_path / 'cache'
     build(cache_config(tmp_path / 'w', teacher_ckpt, cache_dir))
@@ -253,6 +270,6 @@ def test_a_cache_built_by_two_processes_equals_one_built_by_one_and_serves_two(
                           str(tmp_path / 'dist')], cwd=ROOT,
                          env=dict(env, PYTHON=PY, PORT=str(free_port())),
                          capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-3000:])
+    assert out.returncode == 0, failure_text(out)
     assert 'distill.loss_kd' in out.stdout + out.stderr
     assert (tmp_path / 'dist' / 'epoch_1.pth').is_file()

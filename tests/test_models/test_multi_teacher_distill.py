@@ -64,7 +64,8 @@ def test_weighted_average_of_soft_targets(ckpts):
         z2 = model.teachers['t2']((raw - 10.0) / 50.0, mode='tensor')
     p_bar = 0.75 * torch.softmax(z1 / 4, 1) + 0.25 * torch.softmax(z2 / 4, 1)
     ref = 16 * (p_bar * (p_bar.log() - torch.log_softmax(zs / 4, 1))).sum() / 8
-    assert losses['distill.loss_kd'].item() == pytest.approx(ref.item(), rel=1e-5)
+    # float32 sums of p (log p - log q) over 10 classes: about 1e-7 of absolute rounding
+    assert losses['distill.loss_kd'].item() == pytest.approx(ref.item(), rel=1e-5, abs=1e-6)
     # one teacher: vanilla KD
     one = MultiTeacherKLDivergence(tau=4)(zs, [z1])
     assert one.item() == pytest.approx(kl_divergence(zs, z1, tau=4).item(), rel=1e-6)

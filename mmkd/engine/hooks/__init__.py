@@ -1,9 +1,12 @@
+from .checkpoint_fit_hook import CheckpointFitHook
 from .checkpoint_hook import AtomicLocalBackend, CheckpointHook
 from .distill_stages_hook import DistillStagesHook
 from .ema_teacher_hook import EMATeacherHook
 from .loss_weight_schedule_hook import LossWeightScheduleHook
+from .non_finite_loss_hook import NonFiniteError, NonFiniteLossHook
 from .random_state_hook import RandomStateHook
 from .replay_augmentation_hook import ReplayAugmentationHook
 
-__all__ = ['AtomicLocalBackend', 'CheckpointHook', 'DistillStagesHook', 'EMATeacherHook', 'LossWeightScheduleHook', 'RandomStateHook',
-           'ReplayAugmentationHook']
+__all__ = ['AtomicLocalBackend', 'CheckpointFitHook', 'CheckpointHook', 'DistillStagesHook',
+           'EMATeacherHook', 'LossWeightScheduleHook', 'NonFiniteError', 'NonFiniteLossHook',
+           'RandomStateHook', 'ReplayAugmentationHook']

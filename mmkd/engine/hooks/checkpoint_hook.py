@@ -15,6 +15,8 @@ from mmengine.hooks import CheckpointHook as MMEngineCheckpointHook
 
 from mmkd.registry import HOOKS
 from mmkd.utils.checkpoint import atomic_write, atomic_write_leftovers
+from mmkd.utils.dist_utils import unwrap_model
+from .non_finite_loss_hook import NonFiniteError, last_checkpoint_sentence, non_finite_entries
 
 ATOMIC_BACKEND = 'mmkd_atomic_local'
 
@@ -43,6 +45,9 @@ class CheckpointHook(MMEngineCheckpointHook):
       ``last_checkpoint`` is written only after the checkpoint is complete.
     - With ``max_keep_ckpts=k`` the oldest checkpoint is deleted after the new one is complete,
       not before, so ``k`` complete checkpoints exist at every moment (``k + 1`` briefly).
+    - A checkpoint whose weights or buffers hold ``nan`` or ``inf`` is never written: the run
+      stops with a :class:`NonFiniteError` that names the tensors, and the checkpoints already
+      written stay as they are (none is deleted).
 
     Registered in mmkd's scope under MMEngine's name, so ``dict(type='CheckpointHook')`` in an
     mmkd-scoped config is this hook; mmkd's commands use it for other configs too. Best
@@ -71,7 +76,24 @@ class CheckpointHook(MMEngineCheckpointHook):
                 for path in atomic_write_leftovers(self.out_dir, pattern):
                     os.remove(path)
 
+    def _check_finite(self, runner, name: str) -> None:
+        broken = non_finite_entries(unwrap_model(runner.model).state_dict())
+        if broken:
+            message = (f'Training stopped: {name} was not written, because the model holds '
+                       f'non-finite values: {", ".join(broken)}. '
+                       f'{last_checkpoint_sentence(runner)} The run diverged: lower the '
+                       'learning rate or clip gradients (optim_wrapper.clip_grad='
+                       'dict(max_norm=...)) and train again.')
+            runner.logger.error(message)
+            raise NonFiniteError(message)
+
+    def _save_best_checkpoint(self, runner, metrics) -> None:
+        if self.save_best:
+            self._check_finite(runner, 'the best checkpoint')
+        super()._save_best_checkpoint(runner, metrics)
+
     def _save_checkpoint_with_step(self, runner, step, meta):
+        self._check_finite(runner, self.filename_tmpl.format(step))
         super()._save_checkpoint_with_step(runner, step, meta)
         if self._keep <= 0:
             return

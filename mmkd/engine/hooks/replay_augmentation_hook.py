@@ -17,7 +17,8 @@ class ReplayAugmentationHook(Hook):
 
     Before training it checks that the training set is replayable and, when the model reads
     its teacher's outputs from a cache (``SingleTeacherDistill(teacher_cache=...)``), that the
-    cache was built on this dataset, pipeline, replay seed and number of slots.
+    cache was built on this dataset, pipeline, replay seed and number of slots, and has the
+    dataset seed only the global generators its pipeline drew from when the cache was built.
 
     Example::
 
@@ -45,6 +46,8 @@ class ReplayAugmentationHook(Hook):
         cache = getattr(model, 'teacher_cache', None)
         if cache is not None:
             cache.check_dataset(dataset.describe())
+            # The same inputs for less: seed only what the pipeline drew from at the build.
+            dataset.use_generators(cache.replay_generators)
 
     def before_train_epoch(self, runner) -> None:
         self._dataset.set_epoch(runner.epoch)

@@ -7,9 +7,11 @@ import torch.nn as nn
 from mmengine.model import BaseModel
 
 from mmkd.registry import MODELS
+from mmkd.utils.component_seed import seeded_component
 from mmkd.utils.config_errors import KDConfigError, suggest
 from mmkd.utils.scopes import mmkd_scope
-from ..utils.model_builder import build_data_preprocessor, build_model
+from ..utils.model_builder import (build_data_preprocessor, build_model,
+                                   check_preprocessor_classes)
 from ..utils.renormalize import renormalize
 
 
@@ -46,6 +48,8 @@ class BaseAlgorithm(BaseModel):
             data_preprocessor = build_data_preprocessor(data_preprocessor,
                                                         'model.data_preprocessor')
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        check_preprocessor_classes(architecture, self.data_preprocessor, 'model.architecture',
+                                   'model.data_preprocessor (or the top-level data_preprocessor)')
         self.architecture = architecture
         self.student_only = student_only
         self._predictor: Optional[nn.Module] = None
@@ -179,6 +183,18 @@ class BaseAlgorithm(BaseModel):
             self.train()
         return train
 
+    def init_weights(self) -> None:
+        """Initialise each part (student, teachers, peers, connectors, ...) with torch's
+        generator seeded from the run's seed and the part's name (``'architecture.init'``,
+        ...), so that a part's initial weights depend on nothing else the algorithm holds
+        (a live or a cached teacher, other teachers). Parts already initialised (a loaded
+        teacher) are left alone, as MMEngine does."""
+        for name, child in self.named_children():
+            for key, module in _initialisable(name, child):
+                with seeded_component(f'{key}.init'):
+                    module.init_weights()
+        super().init_weights()  # the algorithm's own init_cfg; the parts are initialised
+
     def train(self, mode: bool = True) -> 'BaseAlgorithm':
         super().train(mode)
         if mode:
@@ -222,6 +238,17 @@ class BaseAlgorithm(BaseModel):
     def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         """The training losses. Without distillation: the student's own."""
         return self.architecture(inputs, data_samples, mode='loss')
+
+
+def _initialisable(name: str, module: nn.Module):
+    """(key, module) pairs of the parts under child ``name`` that MMEngine would initialise:
+    the child itself, or each entry of a ``ModuleDict`` (the teachers, peers, connectors)
+    by ``name.entry``."""
+    if isinstance(module, (nn.ModuleDict, nn.ModuleList)):
+        for entry, sub in module.named_children():
+            yield from _initialisable(f'{name}.{entry}', sub)
+    elif hasattr(module, 'init_weights') and not getattr(module, 'is_init', False):
+        yield name, module
 
 
 def _frozen_subtrees(root: nn.Module, train: Set[str], baseline: Set[str]) -> List[nn.Module]:

@@ -7,7 +7,6 @@ import torch.nn as nn
 
 from mmkd.utils.config_errors import KDConfigError
 from ..utils.model_builder import build_data_preprocessor
-from .frozen_teacher import check_teacher_file
 from ..utils.teacher_output_cache import (TeacherOutputCache, check_cache_options,
                                           teacher_cache_fields)
 
@@ -27,6 +26,13 @@ class CachedTeacher:
 
     def check_dataset(self, description: dict) -> None:
         self.cache.check_dataset(description)
+
+    @property
+    def replay_generators(self):
+        """The global generators the training pipeline drew from when the cache was built
+        (all of them for a cache whose build was interrupted and continued)."""
+        from mmkd.datasets.replayable_dataset import ALL_GENERATORS
+        return self.cache.meta.get('replay_generators', ALL_GENERATORS)
 
     def record(self, distiller, data_samples, device) -> None:
         """Put this batch's cached logits into the teacher recorder, as a pass would (and, as
@@ -97,18 +103,17 @@ def open_teacher_cache(algorithm: nn.Module, cfg: dict, teacher_cfg, teacher_ckp
         raise KDConfigError(f'{KEY} is for a frozen teacher in eval mode (model.teacher_policy='
                             f'{algorithm.teacher_policy!r}, teacher_norm_train='
                             f'{algorithm.teacher_norm_train})')
-    if not isinstance(teacher_ckpt, str):
-        raise KDConfigError(f'model.teacher_ckpt is required with {KEY}: the cache is checked '
-                            'against the hash of the teacher checkpoint it was built from')
     if isinstance(teacher_cfg, nn.Module):
         raise KDConfigError(f'{KEY} needs model.teacher as a config (it is compared with the '
                             'one the cache was built from), not a module')
-    check_teacher_file(teacher_ckpt, 'model.teacher_ckpt')
     check_cacheable(algorithm.distiller, options['recorder'], options['topk'])
     recorder = algorithm.distiller.sources['teacher'].get_recorder(options['recorder'])
+    # The teacher checkpoint need not be on disk: the cache holds its outputs, and a file
+    # there that differs from the one it was built from only warns.
     expected = teacher_cache_fields(teacher_cfg, teacher_ckpt,
                                     cache_preprocessor(algorithm, teacher_data_preprocessor),
                                     recorder, options)
+    expected['teacher_ckpt'] = teacher_ckpt
     return CachedTeacher(TeacherOutputCache(options, expected), options['recorder'])
 
 

@@ -9,7 +9,8 @@ import torch.nn as nn
 from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError
 from ..distillers import MultiTeacherDistiller
-from ..utils.model_builder import build_data_preprocessor, build_model
+from ..utils.model_builder import (build_data_preprocessor, build_model,
+                                   check_preprocessor_classes)
 from .base_algorithm import BaseAlgorithm, add_prefix
 from .ema_teacher import EMATeacherMixin
 from .frozen_teacher import (check_lean_options, exclude_from_checkpoints, ignore_loaded_entries,
@@ -133,6 +134,8 @@ class MultiTeacherDistill(EMATeacherMixin, BaseAlgorithm):
         if cfg.get('data_preprocessor') is not None:
             self.teacher_preprocessors[name] = build_data_preprocessor(
                 cfg['data_preprocessor'], f'{key}.data_preprocessor')
+            check_preprocessor_classes(teacher, self.teacher_preprocessors[name],
+                                       f'{key}.model', f'{key}.data_preprocessor')
 
     def select_teachers(self) -> List[str]:
         """The teachers of this step."""

@@ -8,7 +8,8 @@ import torch.nn as nn
 from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError
 from ..distillers import ConfigurableDistiller
-from ..utils.model_builder import build_data_preprocessor, build_model
+from ..utils.model_builder import (build_data_preprocessor, build_model,
+                                   check_preprocessor_classes)
 from .base_algorithm import BaseAlgorithm, add_prefix
 from .ema_teacher import EMATeacherMixin
 from .cached_teacher import open_teacher_cache
@@ -68,8 +69,9 @@ class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
             ``dict(dir=..., full_logits=True)``, optionally ``dtype`` (``'float16'``,
             default, or ``'float32'``, of what is stored), ``recorder`` (the teacher recorder
             the cache serves, default ``'logits'``), ``verify_inputs`` (default True). The
-            teacher is then neither built nor loaded; ``teacher_ckpt`` is still required (the
-            cache is checked against its hash), the training set must be a
+            teacher is then neither built nor loaded, and ``teacher_ckpt`` need not exist
+            (the cache keeps the hash of the checkpoint it was built from; a file there that
+            differs is reported with a warning); the training set must be a
             ``ReplayableDataset`` with ``ReplayAugmentationHook``, and only that recorder may
             be read. Build the cache with ``mmkd-build-teacher-cache`` on the same config.
             See ``docs/teacher_cache.md``. Defaults to None (live teacher).
@@ -143,6 +145,8 @@ class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
         make_lean(self.teacher, self.teacher_lean)
         self.teacher_preprocessor = None if teacher_data_preprocessor is None else \
             build_data_preprocessor(teacher_data_preprocessor, 'model.teacher_data_preprocessor')
+        check_preprocessor_classes(self.teacher, self.teacher_preprocessor, 'model.teacher',
+                                   'model.teacher_data_preprocessor')
         if not student_trainable:
             self.student.requires_grad_(False)
 

@@ -7,8 +7,10 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mmkd.registry import MODELS
+from mmkd.utils.component_seed import seeded_component
 from mmkd.utils.config_errors import KDConfigError, suggest
 from ..recorders import RecorderManager
+from ..utils.model_builder import seed_key
 from ..utils.structures import get_gt_labels
 from .loss_mappings import (BATCH_INPUTS, MAPPING_KEYS, STUDENT, MappingChecker,
                             forward_params, sources_read)
@@ -216,7 +218,10 @@ class ConfigurableDistiller(BaseModule):
                     f'{key}.{name}.type={cfg["type"]!r} is not registered in mmkd. '
                     + suggest(cfg['type'], MODELS.module_dict))
             try:
-                modules[name] = MODELS.build(cfg)
+                # Each connector's (and loss state's) initial values depend on the run's seed
+                # and its own name only, whatever else the algorithm builds.
+                with seeded_component(seed_key(f'{key}.{name}')):
+                    modules[name] = MODELS.build(cfg)
             except (TypeError, ValueError) as e:
                 raise KDConfigError(
                     f'{key}.{name}: {e}. {cfg["type"]} takes '

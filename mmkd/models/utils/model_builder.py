@@ -9,6 +9,7 @@ from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
 
 from mmkd.registry import MODELS
+from mmkd.utils.component_seed import seeded_component
 from mmkd.utils.config_errors import KDConfigError
 from mmkd.utils.package_configs import resolve_mmkd_config
 from mmkd.utils.scopes import model_scope
@@ -68,7 +69,11 @@ def build_model(cfg: Union[dict, nn.Module], key: str) -> nn.Module:
             ``'mmkd::...'`` or the path of a config file of one's own), where the overrides
             are merged into that config's ``model`` (e.g. ``head=dict(num_classes=10)``).
             The scope it builds in follows :mod:`mmkd.utils.scopes`.
-        key: the config key, used in error messages (e.g. ``'model.teacher'``).
+        key: the config key, used in error messages (e.g. ``'model.teacher'``). Without its
+            ``model.`` prefix it is also the component's name for seeding: the model is
+            built with torch's generator seeded from the run's seed and that name
+            (:mod:`mmkd.utils.component_seed`), so its weights do not depend on what else
+            was built before it.
     """
     if isinstance(cfg, nn.Module):
         return cfg
@@ -83,10 +88,16 @@ def build_model(cfg: Union[dict, nn.Module], key: str) -> nn.Module:
     scope = model_scope(cfg)
     cfg.pop('_scope_', None)
     try:
-        with DefaultScope.overwrite_default_scope(scope):
+        with DefaultScope.overwrite_default_scope(scope), seeded_component(seed_key(key)):
             return MODELS.build(cfg)
     except KeyError as e:
         raise KDConfigError(f'{key}: {e.args[0] if e.args else e}') from e
+
+
+def seed_key(key: str) -> str:
+    """The seeding name of the component at config key ``key``: the key without its
+    ``model.`` prefix (``'model.architecture'`` -> ``'architecture'``)."""
+    return key[len('model.'):] if key.startswith('model.') else key
 
 
 def typed_data_preprocessor(cfg: dict) -> dict:
@@ -108,3 +119,17 @@ def build_data_preprocessor(cfg: Union[dict, nn.Module, None], key: str) -> Opti
     if isinstance(cfg, dict):
         cfg = typed_data_preprocessor(cfg)
     return None if cfg is None else build_model(cfg, key)
+
+
+def check_preprocessor_classes(model: nn.Module, preprocessor: Optional[nn.Module],
+                               model_key: str, preprocessor_key: str) -> None:
+    """Refuse a data preprocessor whose ``num_classes`` (what its batch augments and one-hot
+    labels use) differs from the classes of ``model``'s head."""
+    expected = getattr(preprocessor, 'num_classes', None)
+    head = getattr(model, 'head', None)
+    got = getattr(head, 'num_classes', None)
+    if isinstance(expected, int) and isinstance(got, int) and expected != got:
+        raise KDConfigError(
+            f'{preprocessor_key}.num_classes={expected} but {model_key}.head.num_classes={got}: '
+            'the labels (and Mixup/CutMix targets) would be made for another number of classes '
+            'than the model predicts. Set both to the number of classes of the dataset.')

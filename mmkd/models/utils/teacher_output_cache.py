@@ -19,6 +19,7 @@ teacher gave them.
 """
 import hashlib
 import json
+import logging
 import os
 import os.path as osp
 import time
@@ -29,12 +30,13 @@ import torch
 
 from mmkd.utils.config_errors import KDConfigError
 
-FORMAT_VERSION = 1
+# 2: 32-bit CRC input fingerprints, the pipeline described transform by transform, the
+# teacher checkpoint's hash a record (a differing file warns) rather than a check.
+FORMAT_VERSION = 2
 DTYPES = ('float16', 'float32')
 CACHE_KEYS = ('dir', 'topk', 'full_logits', 'dtype', 'recorder', 'verify_inputs')
 # Fields of meta.json that must equal the training run's, with what they mean to a user.
 CHECKED_FIELDS = {
-    'teacher_checkpoint_sha256': 'the teacher checkpoint (model.teacher_ckpt) differs',
     'teacher': 'the teacher architecture (model.teacher) differs',
     'teacher_inputs': 'the teacher\'s input normalisation (model.data_preprocessor / '
                       'model.teacher_data_preprocessor) differs',
@@ -139,10 +141,14 @@ def read_meta(path: str, key: str = 'model.teacher_cache.dir') -> dict:
     return meta
 
 
-def teacher_cache_fields(teacher_cfg, teacher_ckpt: str, preprocessor, recorder,
+def teacher_cache_fields(teacher_cfg, teacher_ckpt: Optional[str], preprocessor, recorder,
                          options: dict) -> dict:
-    """What a cache must have been built from for a run: the checked fields of meta.json."""
-    return dict(teacher_checkpoint_sha256=file_sha256(osp.expanduser(teacher_ckpt)),
+    """What a cache must have been built from for a run: the checked fields of meta.json,
+    and the SHA-256 of the teacher checkpoint when the file is on disk (the builder needs it;
+    training does not)."""
+    path = osp.expanduser(teacher_ckpt) if isinstance(teacher_ckpt, str) else None
+    return dict(teacher_checkpoint_sha256=file_sha256(path) if path and osp.isfile(path)
+                else None,
                 teacher=canonical(teacher_cfg),
                 teacher_inputs=canonical(describe_preprocessor(preprocessor)),
                 recorder=canonical(dict(type=type(recorder).__name__, source=recorder.source)),
@@ -191,8 +197,23 @@ class TeacherOutputCache:
                 'its entries written; a build was interrupted). Run the builder again: it '
                 'continues where it stopped.')
         _compare(self.meta, expected, CHECKED_FIELDS, f'model.teacher_cache.dir={self.path!r}')
+        self._check_teacher_file(expected.get('teacher_checkpoint_sha256'),
+                                 expected.get('teacher_ckpt'))
         self.arrays = {name: self._open(name) for name in _array_specs(self.meta)}
         self.num_classes = self.meta['num_classes']
+
+    def _check_teacher_file(self, sha256: Optional[str], path: Optional[str]) -> None:
+        """The cache holds the teacher's outputs, so the teacher file need not exist; when
+        it does and is not the file the cache was built from, say so."""
+        from mmengine.logging import print_log
+        built_from = self.meta.get('teacher_checkpoint_sha256')
+        if sha256 is not None and sha256 != built_from:
+            print_log(
+                f'model.teacher_ckpt={path!r} is not the checkpoint the teacher cache '
+                f'{self.path!r} was built from (SHA-256 {sha256[:12]}... against '
+                f'{str(built_from)[:12]}...): training reads the cached outputs of the '
+                'teacher it was built from. Rebuild the cache (mmkd-build-teacher-cache) to '
+                'distil the new teacher.', logger='current', level=logging.WARNING)
 
     def _file(self, name: str) -> str:
         return osp.join(self.path, f'{name}.npy')
@@ -242,10 +263,81 @@ class TeacherOutputCache:
 def _compare(meta: dict, expected: dict, fields: Dict[str, str], where: str) -> None:
     differ = [f for f in fields if f in expected and meta.get(f) != expected[f]]
     if differ:
-        lines = '; '.join(f'{fields[f]} (cache: {_short(meta.get(f))}, now: '
-                          f'{_short(expected[f])})' for f in differ)
+        lines = '; '.join(f'{fields[f]} ({first_difference(meta.get(f), expected[f])})'
+                          for f in differ)
         raise KDConfigError(f'{where} was built for another setting: {lines}. Rebuild the '
                             'cache for this config, or point teacher_cache.dir elsewhere.')
+
+
+def first_difference(cached, now) -> str:
+    """Where ``cached`` and ``now`` first differ, in words: for lists (a pipeline's transforms)
+    the first transform that differs and, in it, the first argument; for canonical configs
+    (JSON text) the first key whose value differs; otherwise both values."""
+    if isinstance(cached, str) and isinstance(now, str):
+        try:
+            return _json_difference(json.loads(cached), json.loads(now), '')
+        except ValueError:
+            return _repr_difference(cached, now)
+    if isinstance(cached, list) and isinstance(now, list):
+        for i, (a, b) in enumerate(zip(cached, now)):
+            if a != b:
+                return f'transform {i}: {first_difference(a, b)}'
+        if len(cached) != len(now):
+            longer, which = (cached, 'the cache') if len(cached) > len(now) else (now, 'now')
+            return (f'{len(cached)} transforms in the cache, {len(now)} now; the first one only '
+                    f'{which} has is {_short(longer[min(len(cached), len(now))])}')
+    return f'cache: {_short(cached)}, now: {_short(now)}'
+
+
+def _json_difference(a, b, path: str) -> str:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            if a.get(key, _MISSING) != b.get(key, _MISSING):
+                return _json_difference(a.get(key, _MISSING), b.get(key, _MISSING),
+                                        f'{path}.{key}' if path else key)
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            if x != y:
+                return _json_difference(x, y, f'{path}[{i}]')
+    return f'{path or "value"}: cache {_short(a)}, now {_short(b)}'
+
+
+_MISSING = '(not set)'
+
+
+def _split_top_level(text: str) -> List[str]:
+    """``text`` split at commas outside brackets."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in '([{':
+            depth += 1
+        elif ch in ')]}':
+            depth -= 1
+        elif ch == ',' and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    parts.append(text[start:].strip())
+    return parts
+
+
+def _repr_difference(a: str, b: str) -> str:
+    """For two ``Name(k=v, ...)`` reprs (mmcv's transforms): the name and the first argument
+    that differs; otherwise the first differing characters with some context."""
+    def split(text):
+        head, sep, rest = text.partition('(')
+        return (head.strip(), _split_top_level(rest[:-1])) if sep and rest.endswith(')') \
+            else (None, None)
+
+    (name_a, args_a), (name_b, args_b) = split(a), split(b)
+    if name_a is not None and name_a == name_b:
+        for x, y in zip(args_a, args_b):
+            if x != y:
+                return f'{name_a}: cache {x}, now {y}'
+    elif name_a is not None and name_b is not None:
+        return f'cache {_short(a)}, now {_short(b)}'
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    lo = max(0, i - 30)
+    return f'cache: ...{a[lo:i + 50]}..., now: ...{b[lo:i + 50]}...'
 
 
 def _short(value, limit: int = 120) -> str:
@@ -273,7 +365,8 @@ class TeacherCacheWriter:
         if osp.isfile(osp.join(self.path, 'meta.json')):
             old = read_meta(self.path, 'cache')
             same = all(old.get(f) == self.meta.get(f) for f in
-                       list(CHECKED_FIELDS) + ['data', 'num_slots', 'num_samples', 'dtype'])
+                       list(CHECKED_FIELDS) + ['teacher_checkpoint_sha256', 'data',
+                                               'num_slots', 'num_samples', 'dtype'])
             if same and not overwrite:
                 return 'complete' if old.get('complete') else 'continue'
             if not overwrite:

@@ -1,0 +1,82 @@
+"""The runner mmkd's commands and scripted runs use: MMEngine's, with mmkd's defaults."""
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from mmkd.utils.component_seed import STUDENT_KEY, seeded_component
+from mmkd.utils.dist_utils import setup_cpu_distributed
+from mmkd.utils.quiet import quiet_runner_logger
+from mmkd.utils.scopes import with_model_scope
+
+# Hooks every run of mmkd's commands has, unless its config lists its own of the same type:
+# checkpoints checked against the run, restorable random states, non-finite losses stopped.
+DEFAULT_CUSTOM_HOOKS = ('CheckpointFitHook', 'RandomStateHook', 'NonFiniteLossHook')
+
+
+class KDRunner(Runner):
+    """MMEngine's runner, with two changes:
+
+    - the environment and the config (some 250 lines) are logged once the model is built
+      rather than just before: a config the model cannot be built from then ends the run with
+      its error alone;
+    - the model is built and initialised as the student of an mmkd algorithm is
+      (:mod:`mmkd.utils.component_seed`), so a student trained alone and the same student
+      distilled start from the same weights for the same seed;
+    - a data preprocessor whose ``num_classes`` differs from the model head's is refused
+      when the model is built (an algorithm checks its student the same way).
+    """
+
+    def _log_env(self, env_cfg: dict) -> None:
+        self._deferred_env_cfg = env_cfg
+
+    def build_model(self, model):
+        from mmkd.models.utils.model_builder import check_preprocessor_classes
+        with seeded_component(STUDENT_KEY):
+            built = super().build_model(model)
+        check_preprocessor_classes(built, getattr(built, 'data_preprocessor', None), 'model',
+                                   'model.data_preprocessor (or the top-level '
+                                   'data_preprocessor)')
+        env_cfg = self.__dict__.pop('_deferred_env_cfg', None)
+        if env_cfg is not None:
+            super()._log_env(env_cfg)
+        return built
+
+    def _init_model_weights(self) -> None:
+        with seeded_component(f'{STUDENT_KEY}.init'):
+            super()._init_model_weights()
+
+
+def with_safe_checkpoints(cfg: Config) -> Config:
+    """Kill-safe checkpoints and runs that cannot go wrong quietly: MMEngine's
+    ``CheckpointHook`` becomes mmkd's (atomic writes, old files deleted after the new one is
+    complete, never a checkpoint with non-finite weights), and the hooks of
+    :data:`DEFAULT_CUSTOM_HOOKS` are added when the config lacks them."""
+    from mmkd.engine.hooks import CheckpointHook
+    checkpoint = (cfg.get('default_hooks') or {}).get('checkpoint')
+    if isinstance(checkpoint, dict) and checkpoint.get('type') in ('CheckpointHook',
+                                                                   CheckpointHook):
+        checkpoint['type'] = 'mmkd.CheckpointHook'
+    hooks = list(cfg.get('custom_hooks') or [])
+    for name in DEFAULT_CUSTOM_HOOKS:
+        if not any(_hook_type_name(h).split('.')[-1] == name for h in hooks):
+            hooks.append(dict(type=f'mmkd.{name}'))
+    cfg.custom_hooks = hooks
+    return cfg
+
+
+def _hook_type_name(hook) -> str:
+    kind = hook.get('type', '') if isinstance(hook, dict) else type(hook)
+    return kind if isinstance(kind, str) else getattr(kind, '__name__', '')
+
+
+def build_runner(cfg: Config) -> Runner:
+    """The runner of ``cfg``: mmkd's scope rule applied to the top-level model, the safe
+    defaults of :func:`with_safe_checkpoints`, gloo set up for several CPU processes, and
+    :class:`KDRunner` unless the config names its own ``runner_type``."""
+    if isinstance(cfg.get('model'), dict):
+        cfg.model = with_model_scope(cfg.model)
+    with_safe_checkpoints(cfg)
+    setup_cpu_distributed(cfg, cfg.get('launcher', 'none'))
+    runner_cls = Runner if 'runner_type' in cfg else KDRunner
+    runner = runner_cls.from_cfg(cfg)
+    quiet_runner_logger(runner)
+    return runner
