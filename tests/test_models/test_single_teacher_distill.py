@@ -273,3 +273,21 @@ def test_lean_teacher_options_keep_its_records_close_and_float32(teacher_ckpt, l
         build_kd(teacher_ckpt, teacher_lean=dict(compile=dict(speed='max')))
     if lean.get('compile'):  # compiled in place: same module names and state-dict keys
         assert not any('_orig_mod' in k for k, _ in model.teacher.named_parameters())
+
+
+def test_a_preprocessor_for_another_number_of_classes_is_refused_at_build(teacher_ckpt,
+                                                                           tmp_path):
+    from helpers import PREPROCESSOR, STUDENT, digits_kd_config
+    from mmkd.engine.runner import build_runner
+    with pytest.raises(KDConfigError, match=r'model.data_preprocessor \(or the top-level '
+                       r'data_preprocessor\).num_classes=100 but model.architecture.head.'
+                       r'num_classes=10'):
+        build_kd(teacher_ckpt, data_preprocessor=dict(PREPROCESSOR, num_classes=100))
+    with pytest.raises(KDConfigError, match='model.teacher_data_preprocessor.num_classes=5 but '
+                       'model.teacher.head.num_classes=10'):
+        build_kd(teacher_ckpt, teacher_data_preprocessor=dict(PREPROCESSOR, num_classes=5))
+    # a model trained alone by mmkd's commands is checked the same way
+    cfg = digits_kd_config(tmp_path, teacher_ckpt)
+    cfg.model = dict(copy.deepcopy(STUDENT), data_preprocessor=dict(PREPROCESSOR, num_classes=7))
+    with pytest.raises(KDConfigError, match=r'num_classes=7 but model.head.num_classes=10'):
+        build_runner(cfg)
