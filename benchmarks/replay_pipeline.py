@@ -4,10 +4,13 @@
         [--out benchmarks/replay_pipeline.json]
 
 (1) Data: one batch of 64 images drawn through torch's ``DataLoader`` (in the main process, so
-    the time is the data path's own) from mmpretrain's ``CIFAR100`` dataset with the shipped
-    CIFAR-100 training pipeline (RandomCrop 32 with padding 4, RandomFlip, PackInputs), plain
-    against wrapped in ``ReplayableDataset``; the two alternate batch by batch and the ratio
-    of the medians is reported, with the cost per sample of each part of the replay path.
+    the time is the data path's own), plain against wrapped in ``ReplayableDataset``,
+    alternated batch by batch, ratio of the medians, with the cost per sample of each part of
+    the replay path; from mmpretrain's ``CIFAR100`` dataset with the shipped CIFAR-100
+    training pipeline (RandomCrop 32 with padding 4, RandomFlip, PackInputs: arrays in memory,
+    the cheapest pipeline there is), and from an image folder of 375x500 JPEGs through
+    mmpretrain's ``CustomDataset`` with ImageNet's training pipeline (LoadImageFromFile,
+    RandomResizedCrop 224, RandomFlip, PackInputs).
 (2) Step: one training step with its batch, a student trained alone by mmpretrain's
     ``ImageClassifier.train_step`` on the plain dataset, against mmkd's ``SingleTeacherDistill``
     reading the teacher's top-10 probabilities from a teacher-output cache on the replayable
@@ -50,6 +53,30 @@ PREPROCESSOR = dict(type='mmpretrain.ClsDataPreprocessor', num_classes=100,
 BATCH = 64
 
 
+IMAGENET_PIPELINE = [
+    dict(type='mmpretrain.LoadImageFromFile'),
+    dict(type='mmpretrain.RandomResizedCrop', scale=224),
+    dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='mmpretrain.PackInputs'),
+]
+
+
+def write_image_folder(root: str, num: int) -> str:
+    """``num`` 375x500 JPEGs (ImageNet's typical size; smooth gradients with noise, so they
+    compress and decode like photographs) in two class folders under ``root``."""
+    import cv2
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:375, 0:500]
+    for i in range(num):
+        folder = os.path.join(root, f'class{i % 2}')
+        os.makedirs(folder, exist_ok=True)
+        base = np.stack([(xx * rng.uniform(0.2, 0.5) + yy * rng.uniform(0.1, 0.4)) % 256
+                         for _ in range(3)], axis=-1)
+        img = np.clip(base + rng.normal(0, 12, base.shape), 0, 255).astype(np.uint8)
+        cv2.imwrite(os.path.join(folder, f'{i:04d}.jpg'), img)
+    return root
+
+
 def write_cifar100(root: str, num: int) -> str:
     """``num`` random images in CIFAR-100's python format under ``root``; mmpretrain's MD5
     check of the real files is switched off for them."""
@@ -68,6 +95,11 @@ def write_cifar100(root: str, num: int) -> str:
 def dataset_cfg(root):
     return dict(type='mmpretrain.CIFAR100', data_root=root, split='train',
                 pipeline=copy.deepcopy(TRAIN_PIPELINE))
+
+
+def folder_cfg(root):
+    return dict(type='mmpretrain.CustomDataset', data_root=root,
+                pipeline=copy.deepcopy(IMAGENET_PIPELINE))
 
 
 def loader(dataset, seed=0):
@@ -95,9 +127,9 @@ def alternate(fns: dict, rounds: int, warmup: int) -> dict:
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-def drawn_generators(root, n=256):
+def drawn_generators(cfg, n=64):
     """The generators the pipeline draws from, as the cache builder records them."""
-    replay = ReplayableDataset(dataset_cfg(root), seed=0)
+    replay = ReplayableDataset(cfg, seed=0)
     replay.track_generators = True
     drawn = set()
     for item in replay.__getitems__([(0, i) for i in range(n)]):
@@ -105,13 +137,13 @@ def drawn_generators(root, n=256):
     return sorted(drawn)
 
 
-def data_path(root, batches):
+def data_path(cfg, batches):
     from mmkd.registry import DATASETS
-    plain = DATASETS.build(dataset_cfg(root))
-    replay = ReplayableDataset(dataset_cfg(root), seed=0)
+    plain = DATASETS.build(copy.deepcopy(cfg))
+    replay = ReplayableDataset(copy.deepcopy(cfg), seed=0)
     replay.set_epoch(0)
-    drawn = drawn_generators(root)
-    lean = ReplayableDataset(dataset_cfg(root), seed=0)
+    drawn = drawn_generators(copy.deepcopy(cfg))
+    lean = ReplayableDataset(copy.deepcopy(cfg), seed=0)
     lean.set_epoch(0)
     lean.use_generators(drawn)
     its = dict(plain=endless(loader(plain)), replayable=endless(loader(replay)),
@@ -119,7 +151,7 @@ def data_path(root, batches):
     medians = alternate({k: (lambda it=it: next(it)) for k, it in its.items()}, batches, 5)
     # The replay path's parts, per sample, on this pipeline's packed 3x32x32 inputs.
     x = replay[(0, 0)]['inputs']
-    n = 2000
+    n = 500
     parts = {}
     for name, fn in (('sample seed', lambda i: sample_seed(0, 3, i)),
                      ('seeding the three generators', lambda i: seed_global_rngs(i)),
@@ -239,8 +271,11 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         root = write_cifar100(os.path.join(tmp, 'cifar100'), args.samples)
         result = dict(threads=args.threads, batch=BATCH, torch=torch.__version__,
-                      data=data_path(root, args.batches))
+                      data=data_path(dataset_cfg(root), args.batches))
         print(json.dumps(result['data'], indent=1))
+        folder = write_image_folder(os.path.join(tmp, 'jpegs'), 256)
+        result['data_jpeg_folder'] = data_path(folder_cfg(folder), max(args.batches // 5, 8))
+        print(json.dumps(result['data_jpeg_folder'], indent=1))
         if not args.skip_step:
             result['step'] = training_steps(root, tmp, args.steps, args.samples)
             print(json.dumps(result['step'], indent=1))

@@ -10,7 +10,7 @@ import torch
 
 from mmkd.utils.component_seed import component_seed, seeded_component
 
-from helpers import build_kd, run_tool
+from helpers import build_kd, digits_batch, run_tool
 from test_engine.test_teacher_cache import cache_config
 
 
@@ -42,12 +42,23 @@ def test_the_student_starts_the_same_with_a_live_a_lean_or_no_teacher(teacher_ck
         model.init_weights()
         return model.student.state_dict(), model
 
-    live, model = student_after_init()
-    lean, _ = student_after_init(teacher_lean=dict(channels_last=True, autocast='bf16'))
+    live, live_model = student_after_init()
+    lean, lean_model = student_after_init(teacher_lean=dict(channels_last=True))
+    lean_bf16, _ = student_after_init(teacher_lean=dict(channels_last=True, autocast='bf16'))
     # what a cached run builds: the student and the distiller, no teacher at all
     alone, _ = student_after_init(student_only=True)
     for k in live:
         assert torch.equal(live[k], lean[k]) and torch.equal(live[k], alone[k]), k
+        assert torch.equal(live[k], lean_bf16[k]), k
+    # the first step: the student's own loss bit for bit; KD within the lean pass's rounding
+    batch = digits_batch(16)
+    losses = []
+    for model in (live_model, lean_model):
+        model.train()
+        data = model.data_preprocessor(copy.deepcopy(batch), True)
+        losses.append({k: v.item() for k, v in model.loss(**data).items()})
+    assert losses[0]['student.loss'] == losses[1]['student.loss']
+    assert losses[1]['distill.loss_kd'] == pytest.approx(losses[0]['distill.loss_kd'], rel=1e-4)
     # and a different seed gives a different student
     torch.manual_seed(8)
     other = build_kd(teacher_ckpt).student.state_dict()
