@@ -56,13 +56,18 @@ setup(
         'mmkd-print-config = mmkd.cli.print_config:cli',
         'mmkd-inspect = mmkd.cli.inspect_model:cli',
         'mmkd-build-teacher-cache = mmkd.cli.build_teacher_cache:cli',
+        'mmkd-plot-curves = mmkd.cli.plot_curves:cli',
     ]),
     python_requires='>=3.8',
     # mmcv is left out on purpose: mmcv-lite or a full mmcv both work, and pip must not
     # replace the one a user has (see requirements/mminstall.txt).
     install_requires=parse_requirements('requirements/runtime.txt'),
+    # `pip install "mmkd[lite]"` adds mmcv-lite (`mim` is the OpenMMLab name for the same);
+    # `tensorboard` the TensorBoard writer MMEngine's TensorboardVisBackend uses.
     extras_require=dict(tests=parse_requirements('requirements/tests.txt'),
-                        mim=parse_requirements('requirements/mminstall.txt')),
+                        lite=parse_requirements('requirements/mminstall.txt'),
+                        mim=parse_requirements('requirements/mminstall.txt'),
+                        tensorboard=['tensorboard']),
     license='Apache License 2.0',
     zip_safe=False,
 )

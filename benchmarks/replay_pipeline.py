@@ -184,7 +184,8 @@ def build_cache(root, cache_dir, teacher_cfg, teacher_ckpt, num):
         default_scope='mmkd',
         model=kd_cfg(teacher_cfg, teacher_ckpt, teacher_cache=dict(dir=cache_dir, topk=10)),
         train_dataloader=dict(batch_size=256, num_workers=0, dataset=dict(
-            type='ReplayableDataset', seed=0, num_slots=1, dataset=dataset_cfg(root)))))
+            type='ReplayableDataset', seed=0, num_slots=1, dataset=dataset_cfg(root))),
+        custom_hooks=[dict(type='ReplayAugmentationHook')]))
     build(cfg, device='cpu', overwrite=True)
 
 

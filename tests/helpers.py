@@ -87,14 +87,17 @@ def run_tool(args, cwd=ROOT, env=None, timeout=600):
                           timeout=timeout)
 
 
-def train_and_validate(tmp_path, model_cfg, models, epochs=2):
+def train_and_validate(tmp_path, model_cfg, models, epochs=2, evaluator_extra=()):
     """Train ``model_cfg`` on the digits subset through the runner (work dir
-    ``tmp_path/work``), validating the named ``models`` of the algorithm too; return the
-    runner, the validation metrics and the dumped config's path."""
+    ``tmp_path/work``), validating the named ``models`` of the algorithm too (and with the
+    metrics of ``evaluator_extra`` beside the accuracy); return the runner, the validation
+    metrics and the dumped config's path."""
     from mmengine.runner import Runner
     cfg = digits_kd_config(tmp_path / 'work', None, epochs=epochs)
     cfg.model = model_cfg
     cfg.val_cfg = dict(type='DistillValLoop', models=list(models))
+    if evaluator_extra:
+        cfg.val_evaluator = [cfg.val_evaluator, *evaluator_extra]
     runner = Runner.from_cfg(cfg)
     runner.train()
     metrics = runner.val_loop.run()

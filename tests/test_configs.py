@@ -18,7 +18,8 @@ from mmkd.registry import HOOKS, MODELS
 from helpers import ROOT
 
 CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
-                 if '_base_' not in p)
+                 if '_base_' not in p and osp.basename(p) != 'digits_variants.py')
+VARIANTS = osp.join(ROOT, 'configs', 'digits_variants.py')
 
 
 @pytest.fixture(scope='module')
@@ -58,7 +59,22 @@ def test_there_are_configs_for_every_method():
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, osp.join(ROOT, 'configs')))
 def test_config_builds_and_computes_losses(path, ckpt_dir, tmp_path):
-    cfg = Config.fromfile(path)
+    check_config(Config.fromfile(path), ckpt_dir, tmp_path)
+
+
+def _variant_names():
+    import runpy
+    return list(runpy.run_path(VARIANTS)['variants'])
+
+
+@pytest.mark.parametrize('name', _variant_names())
+def test_every_variant_of_the_benchmark_builds_and_computes_losses(name, ckpt_dir, tmp_path):
+    from mmkd.analysis.benchmark import load_variants
+    cfg = load_variants(VARIANTS)[name]
+    check_config(cfg, ckpt_dir, tmp_path)
+
+
+def check_config(cfg, ckpt_dir, tmp_path):
     model_cfg = cfg.model
     cached = model_cfg.get('teacher_cache') is not None
     ema = model_cfg.get('teacher_policy') == 'ema'

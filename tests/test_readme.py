@@ -43,9 +43,10 @@ def test_train_test_export_commands_work_as_pasted(tmp_path):
     work = checkout / 'work_dirs'
     for path in ('teacher_convnet_digits/epoch_40.pth',
                  'kd_convnet-teacher_convnet-student_digits/epoch_40.pth', 'kd_preds.pkl',
-                 'kd_2proc/epoch_40.pth', 'student.pth', 'student_config.py'):
+                 'kd_2proc/epoch_40.pth', 'student.pth', 'student_config.py', 'curves.png'):
         assert (work / path).is_file(), path
     assert out.stdout.count('accuracy/top1') + out.stderr.count('accuracy/top1') >= 3
+    assert 'is complete (epoch 40 of 40' in out.stdout  # the --resume of a finished run
 
     # then the teacher-output cache's two commands, on the teacher trained above
     cache_block = readme_block('Teacher-output cache')

@@ -32,7 +32,6 @@ from mmpretrain.structures import DataSample
 
 import mmkd.models  # noqa: F401  (registers the losses and algorithms)
 from mmkd.datasets.hierarchical_synthetic import HierarchicalGaussians
-from mmkd.models.utils.model_builder import build_model
 from mmkd.registry import MODELS
 from .oracle_teacher import GaussianOracle
 
@@ -97,9 +96,11 @@ def build_student(method: str, s: dict, teacher: Optional[torch.nn.Module] = Non
         student_loss = dict(type='LabelSmoothLoss', label_smooth_val=s['ls'], mode='original')
     elif method != 'CE':
         student_loss['loss_weight'] = s['ce_weight']
-    student = classifier(s['dim'], s['student_hidden'], classes, student_loss)
-    if method in ('CE', 'LS'):  # seeded as an algorithm's student is: the same start
-        return build_model(student, 'model.architecture')
+    # Built here, from the generator the caller seeded, and handed to the algorithm as a
+    # module: every method starts from the same student, drawn as it always was.
+    student = MODELS.build(classifier(s['dim'], s['student_hidden'], classes, student_loss))
+    if method in ('CE', 'LS'):
+        return student
     return MODELS.build(dict(type='SingleTeacherDistill', architecture=student, teacher=teacher,
                              teacher_ckpt=teacher_ckpt, distiller=distiller(method, s, sim_tau)))
 

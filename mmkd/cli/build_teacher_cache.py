@@ -42,6 +42,35 @@ class _Entries(Dataset):
         return self.dataset.__getitems__([self.pairs[i] for i in indices])
 
 
+class _Progress:
+    """What the build is doing: a line when it starts, then a bar on a terminal, or a line
+    every tenth of the work when the output is a file (a batch job's log)."""
+
+    def __init__(self, todo: int, total: int, path: str, device, processes: int,
+                 batch_size: int) -> None:
+        self.todo, self.done, self.start, self.next_report = todo, 0, time.time(), 0.1
+        print(f'building teacher cache {path}: {todo} of {total} entries to compute, batch '
+              f'{batch_size}, {device}, {processes} process(es)', flush=True)
+        self.bar = None
+        if todo and sys.stdout.isatty():
+            from mmengine.utils import ProgressBar
+            self.bar = ProgressBar(todo)
+
+    def update(self, entries: int) -> None:
+        self.done = min(self.todo, self.done + entries)
+        if self.bar is not None:
+            self.bar.update(entries)
+            return
+        fraction = self.done / max(self.todo, 1)
+        if fraction >= self.next_report:
+            elapsed = time.time() - self.start
+            left = elapsed / fraction * (1 - fraction)
+            print(f'  {fraction:.0%} ({self.done}/{self.todo} entries, {elapsed:.0f} s, about '
+                  f'{left:.0f} s left)', flush=True)
+            while self.next_report <= fraction:
+                self.next_report += 0.1
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config', help='the training config (with model.teacher_cache)')
@@ -76,7 +105,7 @@ def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
           launcher='none') -> dict:
     """Build (or finish) the cache ``cfg.model.teacher_cache`` names; returns its meta."""
     from mmkd.datasets.replayable_dataset import ALL_GENERATORS, find_replayable
-    from mmkd.models.algorithms.cached_teacher import (cache_preprocessor,
+    from mmkd.models.algorithms.cached_teacher import (check_cache_config,
                                                        teacher_logits_for_cache)
     from mmkd.models.utils.model_builder import algorithm_data_preprocessor
     from mmkd.models.utils.teacher_output_cache import (TeacherCacheWriter, check_cache_options,
@@ -109,6 +138,12 @@ def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
     if replay is not dataset:
         raise KDConfigError('train_dataloader.dataset: the ReplayableDataset must be the '
                             'outermost wrapper for a teacher cache')
+    if not any(str(h.get('type', '')).endswith('ReplayAugmentationHook')
+               for h in cfg.get('custom_hooks') or [] if isinstance(h, dict)):
+        raise KDConfigError(
+            "custom_hooks has no dict(type='ReplayAugmentationHook'): training from the cache "
+            'needs it (it replays each epoch\'s augmentation slot), so the cache would be '
+            'built for a config that cannot use it. Add it, then build.')
     # Which global generators the pipeline draws from: training then seeds only those.
     replay.track_generators = True
     algorithm = MODELS.build(with_model_scope(model_cfg))
@@ -116,12 +151,13 @@ def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
         raise KDConfigError('a teacher cache is built from a frozen teacher (model.teacher, '
                             'model.teacher_ckpt)')
     device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    # What training from the cache will check, before hours of teacher passes.
+    preprocessor = check_cache_config(algorithm, options, model_cfg.teacher,
+                                      model_cfg.get('teacher_data_preprocessor'))
     algorithm.to(device).eval()
     recorder = algorithm.distiller.sources['teacher'].get_recorder(options['recorder'])
-    fields = teacher_cache_fields(
-        model_cfg.teacher, model_cfg.teacher_ckpt,
-        cache_preprocessor(algorithm, model_cfg.get('teacher_data_preprocessor')),
-        recorder, options)
+    fields = teacher_cache_fields(model_cfg.teacher, model_cfg.teacher_ckpt, preprocessor,
+                                  recorder, options)
     # one sample through the teacher says how many classes its logits have
     probe = algorithm.data_preprocessor(pseudo_collate([replay[(0, 0)]]), False)
     num_classes = int(teacher_logits_for_cache(algorithm, probe['inputs'], probe['data_samples'],
@@ -140,10 +176,8 @@ def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
         num_workers=loader_cfg.get('num_workers', 0) if num_workers is None else num_workers,
         collate_fn=pseudo_collate, shuffle=False)
     start = time.time()
-    progress = None
-    if rank == 0 and pairs and sys.stdout.isatty():
-        from mmengine.utils import ProgressBar
-        progress = ProgressBar(len(loader))
+    progress = _Progress(len(pairs), replay.num_slots * len(replay), options['dir'], device,
+                         world_size, loader.batch_size) if rank == 0 else None
     drawn = set()
     for batch in loader:
         data = algorithm.data_preprocessor(batch, False)
@@ -156,7 +190,7 @@ def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
                      np.array([s.sample_idx for s in samples]),
                      np.array([s.replay_fingerprint for s in samples], dtype=np.int64), logits)
         if progress is not None:
-            progress.update()
+            progress.update(len(samples) * world_size)
     writer.flush()
     seconds = time.time() - start
     if world_size > 1:
@@ -182,6 +216,7 @@ def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
 
 def main(argv=None):
     args = parse_args(argv)
+    print(args.threads_line)
     cfg = load_config(args.config, args.cfg_options)
     build(cfg, args.batch_size, args.num_workers, args.device, args.overwrite, args.launcher)
 

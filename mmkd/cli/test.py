@@ -60,7 +60,9 @@ def main(argv=None):
         cfg.test_evaluator = list(cfg.test_evaluator) if isinstance(
             cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.out))
-    return build_runner(cfg).test()
+    runner = build_runner(cfg)
+    runner.logger.info(args.threads_line)
+    return runner.test()
 
 
 def cli(argv=None):

@@ -5,13 +5,15 @@ machines without CUDA (gloo), e.g. ``torchrun --nproc_per_node=2 tools/train.py 
 """
 import argparse
 import os.path as osp
+from typing import Optional
 
 from mmengine.config import Config
 
 import mmkd  # noqa: F401  (safe checkpoint loading, registries, mmkd:: configs)
 from mmkd.engine.runner import build_runner
 from mmkd.utils import check_resumable, find_resumable_checkpoint
-from .common import add_run_arguments, load_config, parse_run_arguments, run_cli
+from .common import (add_run_arguments, load_config, parse_run_arguments, resume_command,
+                     run_cli)
 
 
 def parse_args(argv=None):
@@ -24,6 +26,9 @@ def parse_args(argv=None):
         'the work dir')
     parser.add_argument('--amp', action='store_true', help='mixed precision training (GPU)')
     parser.add_argument('--no-validate', action='store_true', help='skip validation in training')
+    parser.add_argument('--seed', type=int, help='random seed (randomness.seed)')
+    parser.add_argument('--deterministic', action='store_true',
+                        help='deterministic algorithms (randomness.deterministic)')
     parser.add_argument('--auto-scale-lr', action='store_true', help='scale lr by batch size')
     parser.add_argument(
         '--no-pin-memory', action='store_true', help='do not pin memory in data loaders')
@@ -71,6 +76,14 @@ def merge_args(cfg: Config, args) -> Config:
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
 
+    if args.seed is not None or args.deterministic:
+        randomness = dict(cfg.get('randomness') or {})
+        if args.seed is not None:
+            randomness['seed'] = args.seed
+        if args.deterministic:
+            randomness['deterministic'] = True
+        cfg.randomness = randomness
+
     def set_loader(loader_key, key, value):
         loader = cfg.get(loader_key)
         if loader is not None:
@@ -88,32 +101,57 @@ def merge_args(cfg: Config, args) -> Config:
     return cfg
 
 
-def resolve_resume(cfg: Config) -> None:
-    """Check the checkpoint a resume will use, before the runner reads it.
+def resolve_resume(cfg: Config) -> Optional[dict]:
+    """Check the checkpoint a resume will use, before the runner reads it; returns its meta.
 
     ``--resume`` alone: the newest intact checkpoint of the work dir (a damaged newer one is
     passed over with a warning naming both); none at all starts afresh, as in MMEngine.
     ``--resume PATH``: PATH must be intact, else a clear error naming it and the fault.
     """
     if not cfg.get('resume'):
-        return
-    if cfg.get('load_from'):
-        check_resumable(cfg.load_from)
-        return
-    path = find_resumable_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else None
-    if path is not None:
+        return None
+    if not cfg.get('load_from'):
+        path = find_resumable_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else None
+        if path is None:
+            return None
         cfg.load_from = path
+    return check_resumable(cfg.load_from).get('meta', {})
+
+
+def completed_run(cfg: Config, meta: Optional[dict]) -> Optional[str]:
+    """A sentence when the checkpoint a resume would start from ends the run already."""
+    if not meta:
+        return None
+    train_cfg = cfg.get('train_cfg') or {}
+    if train_cfg.get('max_epochs') is not None and 'iter' not in str(train_cfg.get('type', '')):
+        done, total, unit = meta.get('epoch', 0), train_cfg['max_epochs'], 'epoch'
+    elif train_cfg.get('max_iters') is not None:
+        done, total, unit = meta.get('iter', 0), train_cfg['max_iters'], 'iteration'
+    else:
+        return None
+    if done < total:
+        return None
+    key = 'max_epochs' if unit == 'epoch' else 'max_iters'
+    return (f'mmkd: the run in {cfg.work_dir} is complete ({unit} {done} of {total}, '
+            f'{cfg.load_from}): there is nothing to resume. To train longer, raise '
+            f'train_cfg.{key} (and the length of the learning-rate schedule) and resume: '
+            f'{resume_command()} --cfg-options train_cfg.{key}=...')
 
 
 def main(argv=None):
     args = parse_args(argv)
     cfg = merge_args(load_config(args.config), args)
-    resolve_resume(cfg)
-    build_runner(cfg).train()
+    done = completed_run(cfg, resolve_resume(cfg))
+    if done is not None:
+        print(done)
+        return
+    runner = build_runner(cfg)
+    runner.logger.info(args.threads_line)
+    runner.train()
 
 
 def cli(argv=None):
-    run_cli(main, argv)
+    run_cli(main, argv, resumable=True)
 
 
 if __name__ == '__main__':

@@ -1,1 +1,4 @@
-"""Metrics of mmkd. Classification uses mmpretrain's (``type='mmpretrain.Accuracy'``)."""
+"""Metrics of distillation runs."""
+from .metrics import ModelComparisonMetric, TeacherStudentAgreement
+
+__all__ = ['ModelComparisonMetric', 'TeacherStudentAgreement']

@@ -167,6 +167,13 @@ def atomic_write_leftovers(folder: str, name_pattern: str) -> List[str]:
     return glob.glob(osp.join(folder, f'.{name_pattern}.*{_TMP_SUFFIX}'))
 
 
+def _umask() -> int:
+    import os
+    mask = os.umask(0)  # the only way to read it: set, then put back at once
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` so that ``path`` is always the old file or the whole new one:
     a temporary file in the same folder, flushed and synced, then renamed over ``path``."""
@@ -176,6 +183,9 @@ def atomic_write(path: str, data: bytes) -> None:
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.', suffix=_TMP_SUFFIX, dir=folder)
     try:
+        # mkstemp makes the file owner-only (0600); give it the mode a plain open() would
+        # (0666 less the umask), so a shared checkpoint is as readable as MMEngine's.
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, 'wb') as f:
             f.write(data)
             f.flush()

@@ -14,6 +14,7 @@ from typing import List, Optional, Sequence, Tuple
 from mmengine.logging import print_log
 
 from .checkpoint import CheckpointFileError, load_checkpoint_file
+from .commands import command
 
 # What MMEngine's Runner.resume reads from a checkpoint.
 RESUME_KEYS = ('meta', 'state_dict', 'optimizer')
@@ -37,7 +38,7 @@ def check_resumable(path: str) -> dict:
         raise CheckpointFileError(
             f'checkpoint {path!r} cannot be resumed from: it lacks {missing} (it has '
             f'{sorted(ckpt) if isinstance(ckpt, dict) else type(ckpt).__name__}). A training '
-            'checkpoint of tools/train.py is needed; to start from plain weights, use '
+            f'checkpoint of `{command("train")}` is needed; to start from plain weights, use '
             '`load_from` without --resume.')
     return ckpt
 

@@ -48,13 +48,15 @@ def test_run_trains_missing_teachers_then_methods_and_resumes(tmp_path):
             '--epochs', '1', '--work-dir', str(tmp_path), '--fresh-teachers']
     out = run_tool(args)
     assert out.returncode == 0, out.stderr[-3000:]
+    # the teacher of seed 0 is a row of its own; the second teacher has a seed of its own
     teachers = sorted(p.name for p in (tmp_path / 'teachers').iterdir())
-    assert teachers == ['teacher_seed0', 'teacher_seed1']
+    assert teachers == ['teacher_seed100']
     table = json.loads((tmp_path / 'results.json').read_text())['table']
-    assert set(table) == {'student_convnet_digits', 'multi_teacher_kd_convnets_digits'}
+    assert set(table) == {'teacher_convnet_digits', 'student_convnet_digits',
+                          'multi_teacher_kd_convnets_digits'}
     dumped = next((tmp_path / 'runs' / 'multi_teacher_kd_convnets_digits' / 'seed0').glob('*.py'))
-    assert 'teacher_seed0/epoch_1.pth' in dumped.read_text()
-    assert 'teacher_seed1/epoch_1.pth' in dumped.read_text()
+    assert 'runs/teacher_convnet_digits/seed0/epoch_1.pth' in dumped.read_text()
+    assert 'teachers/teacher_seed100/epoch_1.pth' in dumped.read_text()
     again = run_tool(args)
     assert again.returncode == 0 and 'seed 0 (' not in again.stdout
 

@@ -90,3 +90,21 @@ def test_distillation_from_a_folder_outside_the_repo_with_the_wheel(wheel_venv):
     assert 'accuracy/top1' in log
     printed = run([str(bin_ / 'mmkd-print-config'), 'kd.py', '--expand-models'], cwd=work)
     assert "'mmkd.SimpleConvNet'" in printed and 'cfg_path' not in printed
+
+
+def test_without_mmcv_a_command_says_in_one_line_what_to_install(wheel_venv):
+    root, venv = wheel_venv
+    py = str(venv / 'bin' / 'python')
+    # the console script's own entry point, in an environment whose mmcv cannot be imported
+    script = ("import sys; sys.modules['mmcv'] = None; sys.argv = ['mmkd-train', 'kd.py']; "
+              "from mmkd.cli.train import cli; cli()")
+    out = subprocess.run([py, '-c', script], cwd=root, capture_output=True, text=True,
+                         timeout=300, env=dict(PATH='/usr/bin:/bin', HOME=str(root)))
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith('mmkd: mmcv cannot be imported')
+    assert 'pip install "mmkd[lite]"' in lines[0]
+    extras = run([py, '-c', 'import importlib.metadata as m; '
+                  'print(m.metadata("mmkd").get_all("Provides-Extra"))'], cwd=root)
+    assert 'lite' in extras and 'tensorboard' in extras
+    assert (venv / 'bin' / 'mmkd-plot-curves').is_file()

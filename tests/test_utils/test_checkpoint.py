@@ -55,3 +55,15 @@ def test_allow_list_can_be_extended_with_data_types(tmp_path):
     assert load_checkpoint_file(str(path))['x'].v == 5
     with pytest.raises(FileNotFoundError):
         load_checkpoint_file(str(tmp_path / 'missing.pth'))
+
+
+@pytest.mark.parametrize('umask,mode', [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_checkpoints_are_written_with_the_umask_s_mode(tmp_path, umask, mode):
+    import os
+    from mmkd.utils.checkpoint import save_checkpoint_file
+    old = os.umask(umask)
+    try:
+        save_checkpoint_file({'state_dict': {}}, str(tmp_path / 'ckpt.pth'))
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / 'ckpt.pth').st_mode & 0o777 == mode

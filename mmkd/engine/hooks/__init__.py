@@ -6,7 +6,8 @@ from .loss_weight_schedule_hook import LossWeightScheduleHook
 from .non_finite_loss_hook import NonFiniteError, NonFiniteLossHook
 from .random_state_hook import RandomStateHook
 from .replay_augmentation_hook import ReplayAugmentationHook
+from .train_progress_hook import TrainProgressHook
 
 __all__ = ['AtomicLocalBackend', 'CheckpointFitHook', 'CheckpointHook', 'DistillStagesHook',
            'EMATeacherHook', 'LossWeightScheduleHook', 'NonFiniteError', 'NonFiniteLossHook',
-           'RandomStateHook', 'ReplayAugmentationHook']
+           'RandomStateHook', 'ReplayAugmentationHook', 'TrainProgressHook']

@@ -44,10 +44,20 @@ class UpdateGuard:
 
     def __init__(self, wrapper: OptimWrapper) -> None:
         self.wrapper = wrapper
+        # What the instance itself held (MMEngine's parameter schedulers wrap `step` on the
+        # instance with a call counter), to put back in remove().
+        self._own = {name: wrapper.__dict__.get(name) for name in ('backward', 'step')}
         self._backward, self._step = wrapper.backward, wrapper.step
         self._bad: Optional[torch.Tensor] = None
         self.skipped = False  # the last step was withheld
-        wrapper.backward, wrapper.step = self.backward, self.step
+
+        def step(**kwargs) -> None:
+            self.step(**kwargs)
+
+        # The schedulers check that `step` still counts: it does, by calling their wrapper.
+        if getattr(self._step, '_with_counter', False):
+            step._with_counter = True
+        wrapper.backward, wrapper.step = self.backward, step
 
     def backward(self, loss: torch.Tensor, **kwargs) -> None:
         bad = ~torch.isfinite(loss.detach()).all()
@@ -66,8 +76,12 @@ class UpdateGuard:
         self._step(**kwargs)
 
     def remove(self) -> None:
-        """Give the wrapper its own methods back."""
-        del self.wrapper.backward, self.wrapper.step
+        """Give the wrapper back what it had."""
+        for name, own in self._own.items():
+            if own is None:
+                self.wrapper.__dict__.pop(name, None)
+            else:
+                setattr(self.wrapper, name, own)
 
 
 def optim_wrappers(wrapper) -> Iterator[OptimWrapper]:

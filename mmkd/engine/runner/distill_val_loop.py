@@ -1,4 +1,5 @@
 """Validation and test of the student, and on request of the other models, of an algorithm."""
+import contextlib
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
@@ -32,8 +33,9 @@ class _TeacherEvaluation:
         self.runner.model.eval()
         step_losses = getattr(self, f'{self.phase}_loss')
         step_losses.clear()
-        for idx, data_batch in enumerate(self.dataloader):
-            self.run_iter(idx, data_batch)
+        with self._comparisons():
+            for idx, data_batch in enumerate(self.dataloader):
+                self.run_iter(idx, data_batch)
         metrics = self.evaluator.evaluate(len(self.dataloader.dataset))
         if step_losses:
             metrics.update(_parse_losses(step_losses, self.phase))
@@ -42,6 +44,21 @@ class _TeacherEvaluation:
         hook(f'after_{self.phase}_epoch', metrics=metrics)
         hook(f'after_{self.phase}')
         return metrics
+
+    def _comparisons(self):
+        """Attach the predictions of the models that metrics compare the student with
+        (:class:`~mmkd.evaluation.ModelComparisonMetric`) to the student's."""
+        from mmkd.evaluation import ModelComparisonMetric
+        names = sorted({name for metric in self.evaluator.metrics
+                        if isinstance(metric, ModelComparisonMetric)
+                        for name in metric.compared_models})
+        if not names:
+            return contextlib.nullcontext()
+        model = unwrap_model(self.runner.model)
+        if not hasattr(model, 'compared_with'):
+            raise KDConfigError(f'{self.phase}_evaluator compares the student with {names}, '
+                                f'but {type(model).__name__} is not a distillation algorithm')
+        return model.compared_with(names)
 
     def _names(self, model, exposed: Dict) -> List[str]:
         names = list(self.models) if self.models else (list(exposed) if self.evaluate_teacher
@@ -58,19 +75,32 @@ class _TeacherEvaluation:
 
     @torch.no_grad()
     def _teacher_metrics(self) -> dict:
+        from mmkd.evaluation import ModelComparisonMetric
         model = unwrap_model(self.runner.model)
         metrics = {}
         step = getattr(model, f'{self.phase}_step')
         exposed = model.named_models() if hasattr(model, 'named_models') else {}
-        for name in self._names(model, exposed):
-            with model.predict_with(exposed[name]):
+        names = self._names(model, exposed)
+        if not names:
+            return metrics
+        # metrics comparing the student with a model say nothing about the other models
+        every = self.evaluator.metrics
+        self.evaluator.metrics = [m for m in every if not isinstance(m, ModelComparisonMetric)]
+        try:
+            self._evaluate_models(model, step, exposed, names, metrics)
+        finally:
+            self.evaluator.metrics = every
+        return metrics
+
+    def _evaluate_models(self, model, step, exposed, names, metrics) -> None:
+        for name in names:
+            with model.predict_with(name):
                 for data_batch in self.dataloader:
                     with autocast(enabled=self.fp16):
                         outputs: Sequence = step(data_batch)
                     self.evaluator.process(data_samples=outputs, data_batch=data_batch)
             result = self.evaluator.evaluate(len(self.dataloader.dataset))
             metrics.update({f'{name}/{k}': v for k, v in result.items()})
-        return metrics
 
 
 @LOOPS.register_module()
@@ -78,7 +108,9 @@ class DistillValLoop(_TeacherEvaluation, ValLoop):
     """MMEngine's ``ValLoop`` that can also evaluate the algorithm's other models.
 
     Use it with ``val_cfg = dict(type='DistillValLoop', evaluate_teacher=True)`` (every
-    teacher) or ``models=['t1']`` (the named ones).
+    teacher) or ``models=['t1']`` (the named ones). It is also the loop that gives metrics
+    comparing the student with a teacher (``TeacherStudentAgreement``) that teacher's
+    predictions.
     """
 
     def __init__(self, runner, dataloader: Union[DataLoader, Dict],

@@ -8,8 +8,10 @@ from mmkd.utils.quiet import quiet_runner_logger
 from mmkd.utils.scopes import with_model_scope
 
 # Hooks every run of mmkd's commands has, unless its config lists its own of the same type:
-# checkpoints checked against the run, restorable random states, non-finite losses stopped.
-DEFAULT_CUSTOM_HOOKS = ('CheckpointFitHook', 'RandomStateHook', 'NonFiniteLossHook')
+# checkpoints checked against the run, restorable random states, non-finite losses stopped,
+# a progress bar on a terminal.
+DEFAULT_CUSTOM_HOOKS = ('CheckpointFitHook', 'RandomStateHook', 'NonFiniteLossHook',
+                        'TrainProgressHook')
 
 
 class KDRunner(Runner):

@@ -52,7 +52,8 @@ class BaseAlgorithm(BaseModel):
                                    'model.data_preprocessor (or the top-level data_preprocessor)')
         self.architecture = architecture
         self.student_only = student_only
-        self._predictor: Optional[nn.Module] = None
+        self._predictor: Optional[str] = None  # the named model predict mode runs instead
+        self._compared: Sequence[str] = ()  # named models whose predictions are attached
         # Set by set_training_stage: what trains normally, and the stage's frozen subtrees.
         self._baseline: Optional[dict] = None
         self._stage_eval_modules: List[nn.Module] = []
@@ -70,8 +71,13 @@ class BaseAlgorithm(BaseModel):
                     'inference): it has no teacher and cannot compute training losses.')
             return self.loss(inputs, data_samples)
         if mode in ('tensor', 'predict'):
-            model = self.architecture if self._predictor is None else self._predictor
-            return model(inputs, data_samples, mode=mode)
+            if self._predictor is not None:
+                return self.named_models()[self._predictor](
+                    self.model_inputs(self._predictor, inputs), data_samples, mode=mode)
+            outputs = self.architecture(inputs, data_samples, mode=mode)
+            if mode == 'predict' and self._compared:
+                self._attach_predictions(inputs, outputs)
+            return outputs
         raise RuntimeError(f'Invalid mode "{mode}"; only "tensor", "predict" and "loss" exist')
 
     def inputs_for(self, inputs: torch.Tensor, preprocessor: Optional[nn.Module],
@@ -87,15 +93,56 @@ class BaseAlgorithm(BaseModel):
         and validation metrics use (``'teacher'``, each teacher's name, ...). None here."""
         return {}
 
+    def model_inputs(self, name: str, inputs: torch.Tensor) -> torch.Tensor:
+        """The batch as the named model reads it (a teacher trained with another
+        normalisation gets it re-normalised); the student's inputs here."""
+        return inputs
+
+    def check_model_names(self, names: Sequence[str], where: str) -> None:
+        """Refuse names that are not models of this algorithm (``where``: the config key)."""
+        exposed = self.named_models()
+        for name in names:
+            if name not in exposed:
+                raise KDConfigError(
+                    f'{where}: {type(self).__name__} has no model {name!r} here'
+                    + (' (a cached teacher is not run outside training, and tools/test.py '
+                       'builds no teacher unless --evaluate-teacher)' if not exposed else '')
+                    + '. ' + suggest(name, exposed))
+
     @contextmanager
-    def predict_with(self, model: nn.Module):
-        """Within this context, ``'tensor'`` and ``'predict'`` modes run ``model`` (e.g. the
-        teacher, for its validation) instead of the student."""
-        self._predictor = model
+    def predict_with(self, name: str):
+        """Within this context, ``'tensor'`` and ``'predict'`` modes run the named model
+        (e.g. the teacher, for its validation, on its own normalisation of the batch) instead
+        of the student."""
+        self.check_model_names([name], 'predict_with')
+        self._predictor = name
         try:
             yield
         finally:
             self._predictor = None
+
+    @contextmanager
+    def compared_with(self, names: Sequence[str]):
+        """Within this context, the student's ``'predict'`` mode also runs the named models
+        and attaches their class probabilities to each predicted sample as
+        ``<name>_pred_score``: what metrics comparing the student with a teacher read
+        (``TeacherStudentAgreement``)."""
+        self.check_model_names(names, 'the metrics comparing the student with a model')
+        self._compared = tuple(names)
+        try:
+            yield
+        finally:
+            self._compared = ()
+
+    def _attach_predictions(self, inputs: torch.Tensor, predictions: List) -> None:
+        models = self.named_models()
+        for name in self._compared:
+            logits = models[name](self.model_inputs(name, inputs), mode='tensor')
+            if isinstance(logits, (tuple, list)):
+                logits = logits[-1]
+            scores = torch.softmax(logits.float(), dim=-1)
+            for sample, score in zip(predictions, scores):
+                sample.set_field(score, f'{name}_pred_score')
 
     def resolve_module_path(self, path: str, where: str) -> str:
         """``path`` as a module path of this algorithm (``'student'`` stands for

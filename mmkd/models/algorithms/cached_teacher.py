@@ -95,10 +95,13 @@ def cache_preprocessor(algorithm: nn.Module,
     return preprocessor
 
 
-def open_teacher_cache(algorithm: nn.Module, cfg: dict, teacher_cfg, teacher_ckpt: Optional[str],
-                       teacher_data_preprocessor: Optional[dict]) -> CachedTeacher:
-    """Check ``model.teacher_cache`` against the algorithm and open the cache it names."""
-    options = check_cache_options(cfg, KEY)
+def check_cache_config(algorithm: nn.Module, options: dict, teacher_cfg,
+                       teacher_data_preprocessor: Optional[dict]) -> nn.Module:
+    """Everything a run reading a cache checks about its own config, before any cache is
+    read: a frozen teacher in eval mode given as a config, only the cached teacher recorder,
+    losses that take what the cache stores, no batch augments. The cache builder checks the
+    same before it builds, so it never builds a cache that training then refuses. Returns
+    the preprocessor whose normalisation the teacher's inputs have."""
     if algorithm.teacher_policy != 'frozen' or algorithm.teacher_norm_train:
         raise KDConfigError(f'{KEY} is for a frozen teacher in eval mode (model.teacher_policy='
                             f'{algorithm.teacher_policy!r}, teacher_norm_train='
@@ -107,12 +110,18 @@ def open_teacher_cache(algorithm: nn.Module, cfg: dict, teacher_cfg, teacher_ckp
         raise KDConfigError(f'{KEY} needs model.teacher as a config (it is compared with the '
                             'one the cache was built from), not a module')
     check_cacheable(algorithm.distiller, options['recorder'], options['topk'])
+    return cache_preprocessor(algorithm, teacher_data_preprocessor)
+
+
+def open_teacher_cache(algorithm: nn.Module, cfg: dict, teacher_cfg, teacher_ckpt: Optional[str],
+                       teacher_data_preprocessor: Optional[dict]) -> CachedTeacher:
+    """Check ``model.teacher_cache`` against the algorithm and open the cache it names."""
+    options = check_cache_options(cfg, KEY)
+    preprocessor = check_cache_config(algorithm, options, teacher_cfg, teacher_data_preprocessor)
     recorder = algorithm.distiller.sources['teacher'].get_recorder(options['recorder'])
     # The teacher checkpoint need not be on disk: the cache holds its outputs, and a file
     # there that differs from the one it was built from only warns.
-    expected = teacher_cache_fields(teacher_cfg, teacher_ckpt,
-                                    cache_preprocessor(algorithm, teacher_data_preprocessor),
-                                    recorder, options)
+    expected = teacher_cache_fields(teacher_cfg, teacher_ckpt, preprocessor, recorder, options)
     expected['teacher_ckpt'] = teacher_ckpt
     return CachedTeacher(TeacherOutputCache(options, expected), options['recorder'])
 
@@ -120,8 +129,7 @@ def open_teacher_cache(algorithm: nn.Module, cfg: dict, teacher_cfg, teacher_ckp
 def teacher_logits_for_cache(algorithm: nn.Module, inputs: torch.Tensor, data_samples,
                              recorder: str) -> torch.Tensor:
     """One pass of a live algorithm's frozen teacher; the record the cache stores."""
-    teacher_inputs = algorithm.inputs_for(inputs, algorithm.teacher_preprocessor,
-                                          'model.teacher_data_preprocessor')
+    teacher_inputs = algorithm.model_inputs('teacher', inputs)
     with torch.no_grad():
         algorithm.record_frozen_teacher(teacher_inputs, data_samples)
     logits = algorithm.distiller.sources['teacher'].get_recorder(recorder).get_record_data(0)

@@ -15,9 +15,15 @@ from mmkd.utils.config_errors import KDConfigError
 
 def check_teacher_file(path: str, key: str) -> None:
     if not isinstance(path, str) or not osp.isfile(osp.expanduser(path)):
+        import os
+        from mmkd.utils.commands import command
+        where = f' (relative to the current folder, {os.getcwd()})' \
+            if isinstance(path, str) and not osp.isabs(osp.expanduser(path)) else ''
         raise KDConfigError(
-            f'{key}={path!r}: no such file. Train the teacher first (tools/train.py on its '
-            'own config) or convert a published checkpoint, and give its local path.')
+            f'{key}={path!r}: no such file{where}. Train the teacher first '
+            f'(`{command("train")} TEACHER_CONFIG` writes WORK_DIR/epoch_N.pth) or convert a '
+            'published checkpoint, and give its path, e.g. with --cfg-options '
+            f'{key}=PATH.')
 
 
 def load_teacher_checkpoint(teacher: nn.Module, path: str, key: str) -> None:

@@ -150,7 +150,7 @@ class MultiTeacherDistill(EMATeacherMixin, BaseAlgorithm):
         return {name: (self.teachers[name], m) for name, m in self._ema_momentum.items()
                 if name in self.teachers}
 
-    def teacher_inputs(self, name: str, inputs: torch.Tensor) -> torch.Tensor:
+    def model_inputs(self, name: str, inputs: torch.Tensor) -> torch.Tensor:
         return self.inputs_for(inputs, self.teacher_preprocessors[name]
                                if name in self.teacher_preprocessors else None,
                                f'model.teachers.{name}.data_preprocessor')
@@ -161,7 +161,7 @@ class MultiTeacherDistill(EMATeacherMixin, BaseAlgorithm):
         self.distiller.set_active_sources(active)
         losses = {}
         for name in active:
-            teacher_inputs = self.teacher_inputs(name, inputs)
+            teacher_inputs = self.model_inputs(name, inputs)
             if self.policies[name] == 'trainable':
                 losses.update(add_prefix(self.distiller.record(
                     name, lambda: self.teachers[name](teacher_inputs, data_samples, mode='loss'),

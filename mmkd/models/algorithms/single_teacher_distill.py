@@ -164,8 +164,7 @@ class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
     def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         self.check_ema_updates()
         losses = {}
-        teacher_inputs = self.inputs_for(inputs, self.teacher_preprocessor,
-                                         'model.teacher_data_preprocessor')
+        teacher_inputs = self.model_inputs('teacher', inputs)
         if self.teacher_cache is not None:
             self.teacher_cache.record(self.distiller, data_samples, inputs.device)
         elif self.teacher_trainable:
@@ -187,6 +186,12 @@ class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
 
     def named_models(self) -> Dict[str, nn.Module]:
         return {} if self.teacher is None else dict(teacher=self.teacher)
+
+    def model_inputs(self, name: str, inputs: torch.Tensor) -> torch.Tensor:
+        if name != 'teacher':
+            return inputs
+        return self.inputs_for(inputs, self.teacher_preprocessor,
+                               'model.teacher_data_preprocessor')
 
     def train(self, mode: bool = True) -> 'SingleTeacherDistill':
         super().train(mode)
