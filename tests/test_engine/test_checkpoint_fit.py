@@ -69,9 +69,11 @@ def test_resuming_another_models_training_checkpoint_names_the_file(tmp_path, te
     assert 'No checkpoint of the work dir was changed.' in message
     assert snapshot(kd_work) == before
 
-    # The reverse: a distillation checkpoint given to the student's own config.
+    # The reverse: a distillation checkpoint given to the student's own config (one that
+    # trains longer: resuming a checkpoint that ends the run would say so first).
     out = run_tool(['tools/train.py', plain_config(tmp_path), '--work-dir', str(plain),
-                    '--resume', str(kd_work / 'epoch_1.pth')])
+                    '--resume', str(kd_work / 'epoch_1.pth'),
+                    '--cfg-options', 'train_cfg.max_epochs=2'])
     assert out.returncode == 2
     assert "The checkpoint keeps these weights under 'architecture.': it is a distillation " \
            'checkpoint; extract the model with mmkd-extract-student' in out.stderr

@@ -98,7 +98,7 @@ def main(argv=None) -> None:
             dataset=args.dataset_name, seeds=args.seeds, epochs=args.epochs,
             teacher=osp.basename(args.teacher_config), jobs=args.jobs, threads_per_run=1,
             torch=torch.__version__, machine=f'{platform.machine()}, {platform.system()}, '
-            f'{__import__("os").cpu_count()} cores', seconds=round(seconds)))
+            f'{__import__("os").cpu_count()} cores'))
         benchmark.plot(table, osp.splitext(args.publish)[0] + '.png', 'accuracy/top1', title)
         for path in published_results.render_all(ROOT, args.publish):
             print(f'wrote: {osp.relpath(path, ROOT)}')
