@@ -12,6 +12,7 @@ from mmengine.config import Config
 
 from mmkd.utils.checkpoint import CheckpointFileError, UnsafeCheckpointError
 from mmkd.utils.config_errors import KDConfigError
+from mmkd.utils.resume import RunComplete
 from mmkd.utils.quiet import quiet_known_warnings, quiet_runner_logger  # noqa: F401
 
 DEBUG_ENV = 'MMKD_DEBUG'
@@ -169,6 +170,14 @@ def run_cli(main: Callable[[Optional[Sequence[str]]], object],
             log_to_run(message)
         _finish(message, debug)
         raise SystemExit(1 if isinstance(e, NonFiniteError) else 2)
+    except RunComplete as e:
+        key = 'max_epochs' if e.unit == 'epoch' else 'max_iters'
+        message = (f'mmkd: the run is complete ({e.unit} {e.done} of {e.total}, {e.path}): '
+                   f'there is nothing to resume. To train longer, raise train_cfg.{key} (and '
+                   'the length of the learning-rate schedule) and resume: '
+                   f'{resume_command()} --cfg-options train_cfg.{key}=...')
+        log_to_run(message, logging.INFO)
+        print(message)
     except KeyboardInterrupt:
         if debug:
             traceback.print_exc()

@@ -12,8 +12,7 @@ from mmengine.config import Config
 import mmkd  # noqa: F401  (safe checkpoint loading, registries, mmkd:: configs)
 from mmkd.engine.runner import build_runner
 from mmkd.utils import check_resumable, find_resumable_checkpoint
-from .common import (add_run_arguments, load_config, parse_run_arguments, resume_command,
-                     run_cli)
+from .common import add_run_arguments, load_config, parse_run_arguments, run_cli
 
 
 def parse_args(argv=None):
@@ -118,33 +117,10 @@ def resolve_resume(cfg: Config) -> Optional[dict]:
     return check_resumable(cfg.load_from).get('meta', {})
 
 
-def completed_run(cfg: Config, meta: Optional[dict]) -> Optional[str]:
-    """A sentence when the checkpoint a resume would start from ends the run already."""
-    if not meta:
-        return None
-    train_cfg = cfg.get('train_cfg') or {}
-    if train_cfg.get('max_epochs') is not None and 'iter' not in str(train_cfg.get('type', '')):
-        done, total, unit = meta.get('epoch', 0), train_cfg['max_epochs'], 'epoch'
-    elif train_cfg.get('max_iters') is not None:
-        done, total, unit = meta.get('iter', 0), train_cfg['max_iters'], 'iteration'
-    else:
-        return None
-    if done < total:
-        return None
-    key = 'max_epochs' if unit == 'epoch' else 'max_iters'
-    return (f'mmkd: the run in {cfg.work_dir} is complete ({unit} {done} of {total}, '
-            f'{cfg.load_from}): there is nothing to resume. To train longer, raise '
-            f'train_cfg.{key} (and the length of the learning-rate schedule) and resume: '
-            f'{resume_command()} --cfg-options train_cfg.{key}=...')
-
-
 def main(argv=None):
     args = parse_args(argv)
     cfg = merge_args(load_config(args.config), args)
-    done = completed_run(cfg, resolve_resume(cfg))
-    if done is not None:
-        print(done)
-        return
+    resolve_resume(cfg)
     runner = build_runner(cfg)
     runner.logger.info(args.threads_line)
     runner.train()

@@ -184,3 +184,24 @@ def check_optimizer_fits(optim_wrapper, checkpoint: dict, path: str) -> None:
         'paramwise_cfg, trainable connectors or teachers). Resume from a checkpoint of this '
         'config\'s own run; to start from its weights alone, set load_from to it without '
         '--resume. No checkpoint of the work dir was changed.')
+
+
+class RunComplete(Exception):
+    """The checkpoint a run resumes from already ends it: nothing to train."""
+
+    def __init__(self, path: str, unit: str, done: int, total: int) -> None:
+        super().__init__(f'{unit} {done} of {total}')
+        self.path, self.unit, self.done, self.total = path, unit, done, total
+
+
+def check_not_complete(train_loop, meta: dict, path: str) -> None:
+    """Raise :class:`RunComplete` when ``meta`` (a checkpoint's) is at or past the end of
+    ``train_loop`` (an epoch- or iteration-based MMEngine loop)."""
+    if getattr(train_loop, 'max_epochs', None) is not None:
+        unit, done, total = 'epoch', meta.get('epoch', 0), train_loop.max_epochs
+    elif getattr(train_loop, 'max_iters', None) is not None:
+        unit, done, total = 'iteration', meta.get('iter', 0), train_loop.max_iters
+    else:
+        return
+    if done >= total:
+        raise RunComplete(path, unit, done, total)

@@ -112,7 +112,7 @@ def test_resuming_a_complete_run_says_so(tmp_path):
     assert run_tool([TRAIN, cfg, '--work-dir', 'w'], cwd=str(tmp_path)).returncode == 0
     out = run_tool([TRAIN, cfg, '--work-dir', 'w', '--resume'], cwd=str(tmp_path))
     assert out.returncode == 0
-    assert ('mmkd: the run in w is complete (epoch 1 of 1, ' in out.stdout
+    assert ('mmkd: the run is complete (epoch 1 of 1, ' in out.stdout
             and 'there is nothing to resume' in out.stdout)
 
 

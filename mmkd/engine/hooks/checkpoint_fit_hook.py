@@ -4,7 +4,7 @@ from mmengine.optim import OptimWrapper, OptimWrapperDict
 
 from mmkd.registry import HOOKS
 from mmkd.utils.dist_utils import unwrap_model
-from mmkd.utils.resume import check_model_fits, check_optimizer_fits
+from mmkd.utils.resume import check_model_fits, check_not_complete, check_optimizer_fits
 
 
 @HOOKS.register_module()
@@ -13,7 +13,8 @@ class CheckpointFitHook(Hook):
     runner loads it, and stops the run with a ``CheckpointMismatchError`` that names the file
     and what does not fit: keys missing or not in the model, shapes that differ (with a hint
     when the checkpoint is a plain model's given to a distillation config, or the reverse),
-    or optimizer parameter groups of another size.
+    or optimizer parameter groups of another size. A checkpoint that fits and already ends
+    the run stops it with ``RunComplete`` (mmkd's commands say so and exit with status 0).
 
     MMEngine alone loads such a checkpoint's weights partly, with a warning, and then fails
     in torch's optimizer code without naming the file. The check runs before any weight,
@@ -41,3 +42,6 @@ class CheckpointFitHook(Hook):
                          strict=resume or not self.partial_load_from)
         if resume and isinstance(runner.optim_wrapper, (OptimWrapper, OptimWrapperDict)):
             check_optimizer_fits(runner.optim_wrapper, checkpoint, path)
+        if resume and runner.train_loop is not None:
+            # a checkpoint of this run that already ends it: say so instead of a silent no-op
+            check_not_complete(runner.train_loop, checkpoint.get('meta', {}), path)
