@@ -19,3 +19,28 @@ def teacher_ckpt(tmp_path_factory):
     path = tmp_path_factory.mktemp('teacher') / 'teacher.pth'
     torch.save({'state_dict': build_classifier(TEACHER).state_dict()}, path)
     return str(path)
+
+
+@pytest.fixture(autouse=True)
+def _forget_mmengine_instances():
+    """Drop the loggers, visualizers and scopes a test's runners created.
+
+    MMEngine keeps them in process-wide registries keyed by the experiment name
+    ``<config stem>_<timestamp>``: a second runner of the same config built in the same
+    second gets the first one's visualizer, whose folder may already be gone.
+    """
+    from mmengine.utils import ManagerMixin
+
+    def kinds(cls=ManagerMixin):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from kinds(sub)
+
+    before = {kind: set(kind._instance_dict) for kind in kinds()}
+    yield
+    for kind in kinds():
+        for name in set(kind._instance_dict) - before.get(kind, set()):
+            instance = kind._instance_dict.pop(name)
+            for handler in getattr(instance, 'handlers', ())[:]:
+                handler.close()
+                instance.removeHandler(handler)

@@ -40,3 +40,32 @@ def test_bad_arguments():
         DigitsDataset('val')
     with pytest.raises(ValueError, match='label_noise'):
         DigitsDataset('train', label_noise=1.0)
+
+
+@pytest.mark.parametrize('sizes', [dict(test_size=0.3), dict(test_size=0.25),
+                                   dict(train_size=300), dict(train_size=57),
+                                   dict(test_size=0.5, train_size=0.3), dict(test_size=100)])
+def test_stratified_split_equals_scikit_learns(sizes):
+    """The split the published digits numbers were made on: scikit-learn's, drawn without it."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    from mmkd.datasets.stratified_split import stratified_split
+    from mmkd.datasets.digits import load_digits_file
+    digits = load_digits()
+    pixels, target = load_digits_file()
+    assert np.array_equal(pixels, digits.data) and np.array_equal(target, digits.target)
+    rng = np.random.default_rng(0)
+    for labels in (target, target[:1200], rng.integers(0, 7, 500)):
+        for seed in range(8):
+            expected = train_test_split(np.arange(len(labels)), stratify=labels,
+                                        random_state=seed, **sizes)
+            got = stratified_split(labels, seed=seed, **sizes)
+            assert all(np.array_equal(e, g) for e, g in zip(expected, got)), (sizes, seed)
+
+
+def test_stratified_split_refuses_what_cannot_be_split():
+    from mmkd.datasets.stratified_split import stratified_split
+    with pytest.raises(ValueError, match='at least 2 samples'):
+        stratified_split(np.array([0, 0, 1]), test_size=0.5)
+    with pytest.raises(ValueError, match='needs at least'):
+        stratified_split(np.repeat(np.arange(5), 4), train_size=3)
