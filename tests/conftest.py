@@ -44,3 +44,9 @@ def _forget_mmengine_instances():
             for handler in getattr(instance, 'handlers', ())[:]:
                 handler.close()
                 instance.removeHandler(handler)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``long`` (a minute or more) go first: the workers then get them at the
+    start and finish together, instead of one of them running a long test at the end."""
+    items.sort(key=lambda item: item.get_closest_marker('long') is None)

@@ -10,6 +10,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from helpers import ROOT
 
 
@@ -30,6 +32,7 @@ def copy_checkout(dst):
     os.symlink(venv, osp.join(dst, '.venv'))
 
 
+@pytest.mark.long
 def test_train_test_export_commands_work_as_pasted(tmp_path):
     block = readme_block('Train, test, export')
     assert '. .venv/bin/activate' in block.splitlines()[0]

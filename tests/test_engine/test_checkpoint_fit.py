@@ -47,6 +47,7 @@ def snapshot(folder):
             if name.endswith('.pth') or name == 'last_checkpoint'}
 
 
+@pytest.mark.long
 def test_resuming_another_models_training_checkpoint_names_the_file(tmp_path, teacher_ckpt):
     plain = tmp_path / 'plain'
     out = run_tool(['tools/train.py', plain_config(tmp_path), '--work-dir', str(plain)])

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import textwrap
 
+import pytest
 import torch
 
 from helpers import PY, ROOT, run_tool
@@ -35,6 +36,7 @@ DUMP_HOOK = textwrap.dedent('''
     ''')
 
 
+@pytest.mark.long
 def test_two_process_cpu_training_keeps_ranks_in_sync(tmp_path, teacher_ckpt):
     (tmp_path / 'dump_hook.py').write_text(DUMP_HOOK)
     cfg = write_config(tmp_path, teacher_ckpt, body='''
@@ -73,6 +75,7 @@ def top1(log):
     return re.findall(r'Epoch\(test\).*accuracy/top1: ([0-9.]+)', log)[-1]
 
 
+@pytest.mark.long
 def test_two_process_training_through_stages(tmp_path, teacher_ckpt):
     """FT's two stages under DistributedDataParallel: the paraphraser stage leaves the student
     without gradients, which DDP allows with find_unused_parameters; the ranks stay equal."""

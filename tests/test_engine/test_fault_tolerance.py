@@ -224,6 +224,7 @@ def kill_and_resume(cmd, work_dir, kills, rng, env, timeout=600):
     raise AssertionError(f'only {landed} of {kills} kills landed')
 
 
+@pytest.mark.long
 def test_runs_killed_at_random_moments_end_as_if_never_interrupted(tmp_path, trained_teacher):
     cfg = kd_config(tmp_path, body='''
         custom_imports = dict(imports=['slow_writes'], allow_failed_imports=False)
@@ -249,6 +250,7 @@ def test_runs_killed_at_random_moments_end_as_if_never_interrupted(tmp_path, tra
         check_resumable(path)
 
 
+@pytest.mark.long
 def test_two_process_run_killed_and_resumed_ends_as_if_never_interrupted(tmp_path,
                                                                          trained_teacher):
     from test_engine.test_distributed import free_port

@@ -138,6 +138,7 @@ def user_dir(tmp_path_factory):
     return root
 
 
+@pytest.mark.long
 def test_a_users_distillation_from_stock_mmpretrain_bases(user_dir):
     data, cwd = str(user_dir / 'data'), str(user_dir)
     # The teacher: tools/train.py on a standalone model config outside the repository.

@@ -67,6 +67,7 @@ def test_wheel_ships_configs_and_commands(wheel_venv):
         assert (venv / 'bin' / command).is_file(), command
 
 
+@pytest.mark.long
 def test_distillation_from_a_folder_outside_the_repo_with_the_wheel(wheel_venv):
     root, venv = wheel_venv
     work = root / 'user'
