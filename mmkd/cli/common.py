@@ -188,6 +188,20 @@ def run_cli(main: Callable[[Optional[Sequence[str]]], object],
         log_to_run(message, logging.WARNING)
         _finish(message, debug)
         raise SystemExit(130)
+    finally:
+        _close_process_group()
+
+
+def _close_process_group() -> None:
+    """Destroy the process group of a distributed run before the interpreter exits.
+
+    Left to the interpreter's exit, gloo's process group is torn down while its worker
+    threads are still joinable, and the process can abort with ``terminate called without an
+    active exception`` (SIGABRT) after a run that succeeded.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def _finish(message: str, debug: bool) -> None:
