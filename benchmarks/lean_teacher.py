@@ -49,7 +49,7 @@ def main():
     import copy
 
     import mmkd.models  # noqa: F401
-    from mmkd.models.algorithms.frozen_teacher import check_lean_options, make_lean, run_lean
+    from mmkd.models.teachers.lean import check_lean_options, make_lean, run_lean
     from mmkd.models.utils import build_model
     from mmkd.utils.scopes import mmkd_scope
     with mmkd_scope():

@@ -77,7 +77,7 @@ def kd_algorithm(student, teacher_cfg, teacher_ckpt, pre, options):
 
 def build_cache(path, teacher_cfg, teacher_ckpt, pre, data):
     """A one-slot cache of the benchmark batch (its samples indexed 0..B-1)."""
-    from mmkd.models.algorithms.cached_teacher import teacher_logits_for_cache
+    from mmkd.models.teachers.cached import teacher_logits_for_cache
     from mmkd.models.utils.teacher_output_cache import (TeacherCacheWriter, check_cache_options,
                                                         teacher_cache_fields)
     student = MODELS.build(classifier(18, ce_weight=0.1))
@@ -129,7 +129,7 @@ def make_steps(names, device, teacher_ckpt, cache_dir):
             optim = torch.optim.SGD(student.parameters(), **sgd)
             kd = name.startswith('(a)')
             if kd:  # built alone: its process holds nothing else
-                from mmkd.models.algorithms.frozen_teacher import load_teacher_checkpoint
+                from mmkd.models.teachers.loading import load_teacher_checkpoint
                 from mmkd.models.utils import build_model
                 hand_teacher = build_model(teacher_cfg, 'teacher')
                 load_teacher_checkpoint(hand_teacher, teacher_ckpt, 'teacher')

@@ -105,12 +105,10 @@ def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
           launcher='none') -> dict:
     """Build (or finish) the cache ``cfg.model.teacher_cache`` names; returns its meta."""
     from mmkd.datasets.replayable_dataset import ALL_GENERATORS, find_replayable
-    from mmkd.models.algorithms.cached_teacher import (check_cache_config,
-                                                       teacher_logits_for_cache)
+    from mmkd.models.teachers.cached import cache_fields, teacher_logits_for_cache
     from mmkd.models.utils.model_builder import algorithm_data_preprocessor
     from mmkd.models.utils.teacher_output_cache import (TeacherCacheWriter, check_cache_options,
-                                                        entry_bytes, read_meta, shard,
-                                                        teacher_cache_fields)
+                                                        entry_bytes, read_meta, shard)
     from mmkd.registry import DATASETS, MODELS
 
     model_cfg = copy.deepcopy(cfg.model)
@@ -147,17 +145,14 @@ def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
     # Which global generators the pipeline draws from: training then seeds only those.
     replay.track_generators = True
     algorithm = MODELS.build(with_model_scope(model_cfg))
-    if getattr(algorithm, 'teacher', None) is None or algorithm.teacher_policy != 'frozen':
+    teacher = algorithm.teachers_by_name().get('teacher')
+    if teacher is None or teacher.policy != 'frozen' or not teacher.runs:
         raise KDConfigError('a teacher cache is built from a frozen teacher (model.teacher, '
                             'model.teacher_ckpt)')
     device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     # What training from the cache will check, before hours of teacher passes.
-    preprocessor = check_cache_config(algorithm, options, model_cfg.teacher,
-                                      model_cfg.get('teacher_data_preprocessor'))
+    fields = cache_fields(teacher, algorithm, options)
     algorithm.to(device).eval()
-    recorder = algorithm.distiller.sources['teacher'].get_recorder(options['recorder'])
-    fields = teacher_cache_fields(model_cfg.teacher, model_cfg.teacher_ckpt, preprocessor,
-                                  recorder, options)
     # one sample through the teacher says how many classes its logits have
     probe = algorithm.data_preprocessor(pseudo_collate([replay[(0, 0)]]), False)
     num_classes = int(teacher_logits_for_cache(algorithm, probe['inputs'], probe['data_samples'],
@@ -165,7 +160,7 @@ def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
     writer = TeacherCacheWriter(options['dir'], dict(
         fields, data=replay.describe(), num_slots=replay.num_slots, num_samples=len(replay),
         num_classes=num_classes, dtype=options['dtype'],
-        teacher_lean=model_cfg.get('teacher_lean')))
+        teacher_lean=teacher.lean or None))
     state = writer.prepare(overwrite) if rank == 0 else None
     _barrier()
     written = writer.open()

@@ -83,24 +83,27 @@ def _plain(obj, scope: str, mmkd_names: set):
 
 def exported_model(cfg: Config, model: Optional[str] = None):
     """``(config key, model config, weight prefix)`` of the model to export: the student
-    (``architecture``) by default, else a named model of the algorithm: ``'teacher'`` (a
-    trained or EMA teacher of ``SingleTeacherDistill``) or a peer of ``MutualLearning``."""
-    if 'architecture' not in cfg.get('model', {}):
-        raise KDConfigError('model.architecture is missing: the config is not a distillation '
-                            'config of mmkd')
-    if model is None or model == 'student':
-        return 'model.architecture', cfg.model.architecture, PREFIX
-    peers = cfg.model.get('peers') or {}
-    if model in peers:
-        return f'model.peers.{model}.model', peers[model]['model'], f'peers.{model}.'
-    if model == 'teacher' and 'teacher' in cfg.model:
-        teacher = cfg.model.teacher
-        # an EMA teacher without its own config has the student's architecture
-        return 'model.teacher', teacher if teacher is not None else cfg.model.architecture, \
-            'teacher.'
-    valid = ['student'] + list(peers) + (['teacher'] if 'teacher' in cfg.model else [])
-    raise KDConfigError(f'--model {model!r}: the config has no such model to export; choose '
-                        f'one of {valid}')
+    (``architecture``) by default, else a named model that the algorithm's checkpoints hold
+    (its :meth:`~mmkd.models.algorithms.BaseAlgorithm.models_in_config`): a trained or EMA
+    teacher, a peer of ``MutualLearning``, a model of an algorithm of one's own."""
+    from mmkd.models.algorithms import BaseAlgorithm
+    from mmkd.models.utils.model_builder import algorithm_class
+    cls = algorithm_class(cfg.get('model') or {})
+    if not issubclass(cls, BaseAlgorithm):
+        raise KDConfigError(f'model.type={cfg.model.type!r} is not an mmkd algorithm: the '
+                            'config is not a distillation config of mmkd')
+    entries = cls.models_in_config(cfg.model)
+    name = model or 'student'
+    entry = entries.get(name)
+    if entry is None or not entry.saved:
+        saved = [n for n, e in entries.items() if e.saved]
+        why = (f'{cls.__name__} does not save {name!r} in its checkpoints (a frozen teacher '
+               'is its own checkpoint)') if entry is not None else \
+            f'the config has no such model to export'
+        raise KDConfigError(f'--model {name!r}: {why}; choose one of {saved}')
+    if entry.config is None:
+        raise KDConfigError(f'{entry.key} is missing: the config does not say what {name!r} is')
+    return entry.key, entry.config, entry.prefix
 
 
 def student_config(kd_config, model: Optional[str] = None) -> Config:

@@ -102,17 +102,20 @@ def suggest_connector(student_shape: Tuple, teacher_shape: Tuple) -> Optional[di
 
 
 def models_of(cfg) -> List[Tuple[str, nn.Module]]:
-    """(name, model) for the student and each teacher of a distillation config, else the model."""
+    """(name, model) for the student and each other model of a distillation config (its
+    algorithm's ``models_in_config``: teachers, peers, ...), else the config's model."""
+    from mmkd.models.algorithms import BaseAlgorithm
     from mmkd.models.utils import build_model
+    from mmkd.models.utils.model_builder import algorithm_class
     model = cfg.model
-    if 'architecture' not in model:
+    cls = algorithm_class(model)
+    if not issubclass(cls, BaseAlgorithm):
         return [('model', build_model(model.to_dict(), 'model'))]
-    out = [('student', build_model(model.architecture.to_dict(), 'model.architecture'))]
-    if model.get('teacher') is not None:
-        out.append(('teacher', build_model(model.teacher.to_dict(), 'model.teacher')))
-    for name, teacher in (model.get('teachers') or {}).items():
-        out.append((f'teacher {name}', build_model(teacher['model'].to_dict(),
-                                                   f'model.teachers.{name}.model')))
+    out = []
+    for name, entry in cls.models_in_config(model).items():
+        if entry.config is not None:
+            config = entry.config.to_dict() if hasattr(entry.config, 'to_dict') else entry.config
+            out.append((name, build_model(config, entry.key)))
     return out
 
 
@@ -157,7 +160,8 @@ def main(argv=None):
         print()
     if args.student_tap:
         from mmkd.utils.config_errors import KDConfigError, suggest
-        teacher = next((t for n, t in tables.items() if n.startswith('teacher')), None)
+        # the teacher's side: the first model of the algorithm after the student
+        teacher = next((t for n, t in tables.items() if n != 'student'), None)
         for side, tap, table in (('student', args.student_tap, tables.get('student')),
                                  ('teacher', args.teacher_tap, teacher)):
             if table is None or tap not in table:

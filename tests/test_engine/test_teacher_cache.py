@@ -103,7 +103,7 @@ def test_top_k_targets_keep_the_top_k_and_spread_the_rest_evenly(tmp_path, teach
 
 def test_cached_training_never_builds_or_loads_the_teacher_and_resumes(tmp_path, teacher_ckpt,
                                                                      monkeypatch):
-    from mmkd.models.algorithms import single_teacher_distill as std
+    from mmkd.models.teachers import teacher as std
     cache_dir = tmp_path / 'cache'
     build(cache_config(tmp_path / 'w0', teacher_ckpt, cache_dir, topk=4))
     real_build = std.build_model

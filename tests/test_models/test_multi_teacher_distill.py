@@ -3,7 +3,7 @@ import copy
 import pytest
 import torch
 
-from mmkd.models.algorithms.frozen_teacher import run_lean
+from mmkd.models.teachers.lean import run_lean
 from mmkd.models.losses import MultiTeacherKLDivergence, kl_divergence
 from mmkd.models.utils import build_model, renormalize
 from mmkd.registry import MODELS
@@ -84,11 +84,11 @@ def test_lean_options_per_teacher(ckpts):
         assert torch.isfinite(model(**data, mode='loss')['distill.loss_kd'])
         with torch.no_grad():
             model.distiller.record('t1', lambda: run_lean(
-                model.lean['t1'], data['inputs'],
+                model.teachers_by_name()['t1'].lean, data['inputs'],
                 lambda x: model.teachers['t1'](x, mode='tensor'), model.distiller.sources['t1']),
                 required=True)
         values.append(model.distiller.sources['t1'].get_recorder('logits').get_record_data(0))
-    assert values[1].dtype == torch.float32 and lean.lean['t2'] == {}
+    assert values[1].dtype == torch.float32 and lean.teachers_by_name()['t2'].lean == {}
     assert (values[1] - values[0]).abs().max() <= 5e-2 * values[0].abs().max()
     teachers['t1']['policy'] = 'trainable'
     with pytest.raises(KDConfigError, match=r"teachers\.t1\.lean is for a frozen teacher"):

@@ -256,7 +256,7 @@ def test_lean_teacher_options_keep_its_records_close_and_float32(teacher_ckpt, l
         model.train()
         data = data or model.data_preprocessor(digits_batch(8), training=True)
         with torch.no_grad():
-            model.record_frozen_teacher(data['inputs'], None)
+            model.teachers_by_name()['teacher'].record(model.distiller, data['inputs'], None)
         record = model.distiller.sources['teacher'].get_recorder('feat').get_record_data(0)
         assert record.dtype == torch.float32
         values[name] = record

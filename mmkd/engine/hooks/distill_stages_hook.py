@@ -7,8 +7,8 @@ from mmengine.optim import OptimWrapperDict
 
 from mmkd.registry import HOOKS
 from mmkd.utils.config_errors import KDConfigError, suggest
-from mmkd.utils.dist_utils import unwrap_model
-from .loss_weight_schedule_hook import drop_stale_loss_logs
+from .algorithm_losses import (active_losses, distilling_algorithm, drop_stale_loss_logs,
+                               factors_by_distiller, loss_names)
 
 STAGE_KEYS = ('name', 'epochs', 'iters', 'losses', 'student_loss', 'trainable', 'frozen',
               'frozen_eval', 'reset_optimizer')
@@ -101,11 +101,7 @@ class DistillStagesHook(Hook):
 
     @staticmethod
     def _algorithm(runner):
-        model = unwrap_model(runner.model)
-        if not hasattr(model, 'set_training_stage') or not hasattr(model, 'distiller'):
-            raise KDConfigError('DistillStagesHook needs a distillation algorithm (model.type '
-                                f'such as SingleTeacherDistill); the model is {type(model).__name__}')
-        return model
+        return distilling_algorithm(runner, 'DistillStagesHook')
 
     def before_train(self, runner) -> None:
         model = self._algorithm(runner)
@@ -122,11 +118,7 @@ class DistillStagesHook(Hook):
                 f'max_{self.unit}={total}: make the stage lengths add up to it (or leave out '
                 f'the last stage\'s {self.unit}).')
         for stage in self.stages:
-            unknown = [n for n in (stage['losses'] or {}) if n not in model.distiller.distill_losses]
-            if unknown:
-                raise KDConfigError(
-                    f'{stage["where"]}.losses.{unknown[0]}: no such loss in model.distiller.'
-                    'distill_losses. ' + suggest(unknown[0], model.distiller.distill_losses))
+            factors_by_distiller(model, stage['losses'] or {}, f'{stage["where"]}.losses')
         if runner.distributed and is_model_wrapper(runner.model) and \
                 not getattr(runner.model, 'find_unused_parameters', True):
             raise KDConfigError(
@@ -146,7 +138,7 @@ class DistillStagesHook(Hook):
     def before_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None) -> None:
         if not self.by_epoch:
             self._switch(runner, runner.iter)
-        drop_stale_loss_logs(runner, self._algorithm(runner).distiller)
+        drop_stale_loss_logs(runner, self._algorithm(runner))
 
     def stage_at(self, count: int) -> int:
         """The index of the stage that epoch (iteration) ``count`` belongs to."""
@@ -167,7 +159,7 @@ class DistillStagesHook(Hook):
             _reset_optimizer_state(runner.optim_wrapper)
         if index != self._applied:
             losses = stage['losses'] if stage['losses'] is not None else {
-                n: 1.0 for n in model.distiller.distill_losses}
+                n: 1.0 for n in loss_names(model)}
             runner.logger.info(
                 f'Distillation stage {index} {stage["name"]!r} ({self.unit} '
                 f'{stage["begin"]}-{stage["end"]}): losses {losses}, student loss '
@@ -182,14 +174,13 @@ class DistillStagesHook(Hook):
             trainable=stage['trainable'], frozen=stage['frozen'],
             frozen_eval=stage['frozen_eval'], calculate_student_loss=stage['student_loss'],
             where=stage['where'])
-        distiller = model.distiller
-        factors: Dict[str, float] = {name: 0.0 for name in distiller.distill_losses}
-        if stage['losses'] is None:
-            factors = {name: 1.0 for name in factors}
-        else:
-            factors.update({name: float(f) for name, f in stage['losses'].items()})
-        distiller.set_loss_weight_factors(factors, 'DistillStagesHook')
-        if not model.calculate_student_loss and not distiller.active_losses():
+        default = 1.0 if stage['losses'] is None else 0.0
+        named = factors_by_distiller(model, stage['losses'] or {}, f'{stage["where"]}.losses')
+        for name, distiller in model.distillers().items():
+            factors: Dict[str, float] = {loss: default for loss in distiller.distill_losses}
+            factors.update({loss: float(f) for loss, f in named.get(name, {}).items()})
+            distiller.set_loss_weight_factors(factors, 'DistillStagesHook')
+        if not model.calculate_student_loss and not active_losses(model):
             raise KDConfigError(f'{stage["where"]}: no loss is on in this stage (no '
                                 'distillation loss and student_loss=False)')
         runner.message_hub.update_info('distill_stage', stage['name'])

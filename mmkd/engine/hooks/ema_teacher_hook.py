@@ -27,8 +27,9 @@ class EMATeacherHook(Hook):
 
     @staticmethod
     def _algorithm(runner):
+        from mmkd.models.algorithms.ema_teacher import EMATeacherMixin
         model = unwrap_model(runner.model)
-        if not getattr(model, 'has_ema_teacher', False):
+        if not isinstance(model, EMATeacherMixin) or not model.has_ema_teacher:
             raise KDConfigError("EMATeacherHook needs a distillation algorithm with an EMA "
                                 "teacher (SingleTeacherDistill(teacher_policy='ema'), or a "
                                 f"MultiTeacherDistill teacher with policy='ema'); the model is "

@@ -4,17 +4,9 @@ from typing import Dict, Optional
 from mmengine.hooks import Hook
 
 from mmkd.registry import HOOKS
-from mmkd.utils.config_errors import KDConfigError, suggest
-from mmkd.utils.dist_utils import unwrap_model
+from mmkd.utils.config_errors import KDConfigError
 from ..loss_weight_schedules import build_schedule
-
-
-def drop_stale_loss_logs(runner, distiller) -> None:
-    """MMEngine logs every scalar it has seen: drop the entries of losses switched off at
-    this step, so they do not repeat their last value."""
-    for name, factor in distiller.loss_weight_factors.items():
-        if factor == 0:
-            runner.message_hub.log_scalars.pop(f'train/distill.{name}', None)
+from .algorithm_losses import distilling_algorithm, drop_stale_loss_logs, factors_by_distiller
 
 
 @HOOKS.register_module()
@@ -33,6 +25,9 @@ class LossWeightScheduleHook(Hook):
     entry is removed from the logs so it does not repeat its last value. Factors depend only on
     the counters, so a resumed run continues the schedule exactly.
 
+    With several distillers (an algorithm's ``distillers()``), a loss that more than one of
+    them holds is named ``<distiller>.<loss>``.
+
     Args:
         schedules (dict): distill loss name -> schedule config (``LinearWarmupWeight``,
             ``StepWeight``, ``CosineWeight``, ``StopAtWeight`` or a registered subclass of
@@ -48,26 +43,17 @@ class LossWeightScheduleHook(Hook):
         self.schedules = {name: build_schedule(cfg, f'LossWeightScheduleHook.schedules.{name}')
                           for name, cfg in schedules.items()}
 
-    @staticmethod
-    def _distiller(runner):
-        model = unwrap_model(runner.model)
-        distiller = getattr(model, 'distiller', None)
-        if distiller is None or not hasattr(distiller, 'set_loss_weight_factors'):
-            raise KDConfigError('LossWeightScheduleHook needs a distillation algorithm with a '
-                                f'ConfigurableDistiller; the model is {type(model).__name__}')
-        return distiller
-
     def before_train(self, runner) -> None:
-        losses = self._distiller(runner).distill_losses
-        for name in self.schedules:
-            if name not in losses:
-                raise KDConfigError(
-                    f'LossWeightScheduleHook.schedules.{name}: no such loss in '
-                    'model.distiller.distill_losses. ' + suggest(name, losses))
+        model = distilling_algorithm(runner, 'LossWeightScheduleHook')
+        factors_by_distiller(model, dict.fromkeys(self.schedules, 1.0),
+                             'LossWeightScheduleHook.schedules')
 
     def before_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None) -> None:
-        distiller = self._distiller(runner)
+        model = distilling_algorithm(runner, 'LossWeightScheduleHook')
         factors = {name: float(schedule(runner.epoch if schedule.by_epoch else runner.iter))
                    for name, schedule in self.schedules.items()}
-        distiller.set_loss_weight_factors(factors, 'LossWeightScheduleHook')
-        drop_stale_loss_logs(runner, distiller)
+        distillers = model.distillers()
+        for name, by_loss in factors_by_distiller(model, factors,
+                                                  'LossWeightScheduleHook.schedules').items():
+            distillers[name].set_loss_weight_factors(by_loss, 'LossWeightScheduleHook')
+        drop_stale_loss_logs(runner, model)

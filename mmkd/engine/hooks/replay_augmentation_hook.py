@@ -4,6 +4,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import EpochBasedTrainLoop
 
 from mmkd.datasets.replayable_dataset import find_replayable
+from mmkd.models.algorithms import BaseAlgorithm
 from mmkd.registry import HOOKS
 from mmkd.utils.config_errors import KDConfigError
 from mmkd.utils.dist_utils import unwrap_model
@@ -43,11 +44,12 @@ class ReplayAugmentationHook(Hook):
                 "dataset=dict(type='ReplayableDataset', seed=0, dataset=...)")
         self._dataset = dataset
         model = unwrap_model(runner.model)
-        cache = getattr(model, 'teacher_cache', None)
-        if cache is not None:
-            cache.check_dataset(dataset.describe())
-            # The same inputs for less: seed only what the pipeline drew from at the build.
-            dataset.use_generators(cache.replay_generators)
+        teachers = model.teachers_by_name() if isinstance(model, BaseAlgorithm) else {}
+        for teacher in teachers.values():
+            if teacher.cache is not None:
+                teacher.cache.check_dataset(dataset.describe())
+                # The same inputs for less: seed only what the pipeline drew from at the build.
+                dataset.use_generators(teacher.cache.replay_generators)
 
     def before_train_epoch(self, runner) -> None:
         self._dataset.set_epoch(runner.epoch)

@@ -1,6 +1,7 @@
-"""The base of every algorithm: owns the student (``architecture``) and the data preprocessor."""
+"""The base of every algorithm: owns the student (``architecture``) and the data preprocessor,
+and states the contract between an algorithm and the rest of mmkd."""
 from contextlib import contextmanager
-from typing import Dict, List, Optional, Sequence, Set, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Union
 
 import torch
 import torch.nn as nn
@@ -19,8 +20,31 @@ def add_prefix(losses: Dict[str, torch.Tensor], prefix: str) -> Dict[str, torch.
     return {f'{prefix}.{k}': v for k, v in losses.items()}
 
 
+class ModelEntry(NamedTuple):
+    """A model of an algorithm as its config gives it (see
+    :meth:`BaseAlgorithm.models_in_config`)."""
+    key: str  # the config key of its model config, e.g. 'model.teachers.t1.model'
+    config: Any  # its model config
+    prefix: str  # the prefix of its weights in the algorithm's checkpoints
+    saved: bool  # whether the algorithm's checkpoints hold its weights (it can be exported)
+
+
 class BaseAlgorithm(BaseModel):
     """An algorithm wraps the model being trained and adds what the method needs.
+
+    The contract (what hooks, loops and tools use, and nothing else; docs/architecture.md):
+
+    * :meth:`distillers`: its distillers by name (none, one, or several);
+    * :meth:`named_models`: its models other than the student, by record source name, for
+      validation and comparison; :meth:`teachers_by_name`: those that are
+      :class:`~mmkd.models.teachers.Teacher`\\ s;
+    * :meth:`models_in_config` (a class method): the models a config of the algorithm
+      holds, with their config keys and checkpoint prefixes, and which can be exported;
+    * ``calculate_student_loss`` and ``student_trainable``: whether the student's own task
+      loss is computed and whether the student trains;
+    * ``train_step``: MMEngine's default (preprocess, ``loss``, one optimizer wrapper), or
+      the algorithm's own, e.g. with several optimizers through ``OptimWrapperDict``;
+    * :meth:`set_training_stage`: what trains in one stage of a multi-stage run.
 
     Args:
         architecture (dict | nn.Module): the student: a model config, a
@@ -37,6 +61,11 @@ class BaseAlgorithm(BaseModel):
     ``forward(mode='tensor' | 'predict')`` runs the student, so validation and test evaluate
     the student; ``mode='loss'`` calls :meth:`loss`, which subclasses define.
     """
+
+    #: whether the student's own task loss is added (a training stage may switch it)
+    calculate_student_loss: bool = True
+    #: whether the student trains
+    student_trainable: bool = True
 
     def __init__(self, architecture: Union[dict, nn.Module],
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
@@ -91,6 +120,28 @@ class BaseAlgorithm(BaseModel):
     def named_models(self) -> Dict[str, nn.Module]:
         """The algorithm's models other than the student, by the names their record sources
         and validation metrics use (``'teacher'``, each teacher's name, ...). None here."""
+        return {}
+
+    def distillers(self) -> Dict[str, nn.Module]:
+        """The algorithm's distillers by name: ``{'distiller': self.distiller}`` when it has
+        one (its losses are logged as ``distill.<loss>``), else none. An algorithm with
+        several returns them all; the losses of a distiller named otherwise are logged as
+        ``<distiller name>.<loss>``, and hooks name them ``<distiller name>.<loss>`` where a
+        loss name alone is ambiguous."""
+        distiller = self._modules.get('distiller')
+        return {} if distiller is None else {'distiller': distiller}
+
+    @classmethod
+    def models_in_config(cls, model_cfg: dict) -> Dict[str, ModelEntry]:
+        """The models a config of this algorithm holds, by name: the student here.
+        Subclasses add their teachers or peers, so that tools (export, inspection) need no
+        knowledge of the algorithm's config keys."""
+        return dict(student=ModelEntry('model.architecture', model_cfg.get('architecture'),
+                                       'architecture.', True))
+
+    def teachers_by_name(self) -> Dict[str, 'Teacher']:  # noqa: F821
+        """The algorithm's :class:`~mmkd.models.teachers.Teacher`\\ s (teachers, peers, EMA
+        copies, cached teachers) by record source name. None here."""
         return {}
 
     def model_inputs(self, name: str, inputs: torch.Tensor) -> torch.Tensor:
@@ -195,7 +246,7 @@ class BaseAlgorithm(BaseModel):
         if self._baseline is None:
             self._baseline = dict(
                 trainable={n for n, p in self.named_parameters() if p.requires_grad},
-                student_loss=getattr(self, 'calculate_student_loss', True))
+                student_loss=self.calculate_student_loss)
 
         def under(paths: Sequence[str], key: str) -> Set[str]:
             names = set()
@@ -223,9 +274,8 @@ class BaseAlgorithm(BaseModel):
             param.requires_grad_(name in train)
         self._stage_eval_modules = _frozen_subtrees(
             self, train, self._baseline['trainable']) if frozen_eval else []
-        if hasattr(self, 'calculate_student_loss'):
-            self.calculate_student_loss = self._baseline['student_loss'] \
-                if calculate_student_loss is None else bool(calculate_student_loss)
+        self.calculate_student_loss = self._baseline['student_loss'] \
+            if calculate_student_loss is None else bool(calculate_student_loss)
         if self.training:
             self.train()
         return train
@@ -261,30 +311,38 @@ class BaseAlgorithm(BaseModel):
         return distiller
 
     def student_and_distill_losses(self, inputs: torch.Tensor, data_samples: Optional[List],
-                                   losses: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """Run the student inside its recorders, then the distiller; add both to ``losses``.
-
-        For distillation algorithms, which set ``self.distiller`` and
-        ``self.calculate_student_loss`` (and optionally ``self.student_trainable``), after the
-        teachers have run inside their recorders.
+                                   losses: Dict[str, torch.Tensor], distiller: str = 'distiller'
+                                   ) -> Dict[str, torch.Tensor]:
+        """Run the student inside the recorders of the named distiller, then compute its
+        losses; add both to ``losses`` (``student.<loss>``, and ``distill.<loss>`` or
+        ``<distiller>.<loss>``, see :meth:`distillers`). Called after the other models have
+        run inside their recorders.
         """
-        grad = getattr(self, 'student_trainable', True)
+        grad = self.student_trainable
+        name, distiller = distiller, self.distillers()[distiller]
         if self.calculate_student_loss:
-            losses.update(add_prefix(self.distiller.record(
+            losses.update(add_prefix(distiller.record(
                 'student', lambda: self.student(inputs, data_samples, mode='loss'), grad=grad,
                 required=True), 'student'))
         else:
             # skipped when nothing at this step reads the student (e.g. a connector's
             # pre-training stage on teacher features)
-            self.distiller.record('student', lambda: self.student(inputs, data_samples,
-                                                                  mode='tensor'), grad=grad)
-        losses.update(add_prefix(self.distiller.compute_distill_losses(data_samples), 'distill'))
-        self.distiller.reset_records()
+            distiller.record('student', lambda: self.student(inputs, data_samples,
+                                                             mode='tensor'), grad=grad)
+        losses.update(add_prefix(distiller.compute_distill_losses(data_samples),
+                                 loss_log_prefix(name)))
+        distiller.reset_records()
         return losses
 
     def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         """The training losses. Without distillation: the student's own."""
         return self.architecture(inputs, data_samples, mode='loss')
+
+
+def loss_log_prefix(distiller: str) -> str:
+    """The prefix of the logged losses of the distiller of that name (see
+    :meth:`BaseAlgorithm.distillers`)."""
+    return 'distill' if distiller == 'distiller' else distiller
 
 
 def _initialisable(name: str, module: nn.Module):

@@ -1,21 +1,17 @@
 """Online distillation: peers trained together, each learning from the others (DML)."""
-from typing import Dict, List, Optional
+from typing import Dict
 
-import torch
 import torch.nn as nn
 
 from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError
-from ..distillers import ConfigurableDistiller
-from ..utils.model_builder import build_model
-from .base_algorithm import BaseAlgorithm, add_prefix
-from .frozen_teacher import ignore_loaded_entries
-
-PEER_KEYS = ('model', )
+from ..teachers import Teacher, nested_keys
+from ..teachers.teacher import check_names
+from .base_teacher_distill import BaseTeacherDistill
 
 
 @MODELS.register_module()
-class MutualLearning(BaseAlgorithm):
+class MutualLearning(BaseTeacherDistill):
     """Deep mutual learning: "Deep Mutual Learning", Zhang, Xiang, Hospedales & Lu, CVPR 2018.
 
     Two or more peers train in the same step, each with its own task loss plus the
@@ -36,7 +32,9 @@ class MutualLearning(BaseAlgorithm):
         distiller (dict): a ``ConfigurableDistiller`` with ``student_recorders`` for the first
             peer and ``recorders=dict(NAME=...)`` for the others.
         peers (dict): ``name -> dict(model=model config)`` of the other peers (not
-            ``'student'``).
+            ``'student'``). A peer is a :class:`~mmkd.models.teachers.Teacher` with policy
+            ``'trainable'`` whose norm layers train (``norm_eval=False``); it may also take
+            ``ckpt`` (starting weights) and ``data_preprocessor``.
         architecture, data_preprocessor, student_only, init_cfg: see :class:`BaseAlgorithm`.
     """
 
@@ -45,35 +43,20 @@ class MutualLearning(BaseAlgorithm):
         if not isinstance(peers, dict) or not peers:
             raise KDConfigError('model.peers must be a dict of name -> dict(model=...), with '
                                 'at least one peer beside the architecture')
+        check_names(list(peers), 'model.peers')
         self.calculate_student_loss = True
         self.peers = nn.ModuleDict()
-        if not self.student_only:  # test and inference evaluate the first peer only
-            for name, cfg in peers.items():
-                key = f'model.peers.{name}'
-                if name == 'student':
-                    raise KDConfigError(f"{key}: 'student' is the architecture's name; give the "
-                                        'other peers other names')
-                if not isinstance(cfg, dict) or 'model' not in cfg:
-                    raise KDConfigError(f'{key} must be dict(model=...), got {cfg!r}')
-                unknown = [k for k in cfg if k not in PEER_KEYS]
-                if unknown:
-                    raise KDConfigError(f'{key}: unknown key(s) {unknown}; valid: '
-                                        f'{list(PEER_KEYS)}')
-                self.peers[name] = build_model(cfg['model'], f'{key}.model')
-        self.distiller = self.build_distiller(distiller, ConfigurableDistiller)
-        if self.student_only:
-            ignore_loaded_entries(self, 'peers')
-            return
-        self.distiller.prepare_from_teachers(self.peers)
+        self.peer_preprocessors = nn.ModuleDict()
+        self.add_teachers({
+            name: Teacher(name, cfg, nested_keys(f'model.peers.{name}'), f'peers.{name}',
+                          f'peer_preprocessors.{name}', policies=('trainable', ),
+                          defaults=dict(policy='trainable', norm_eval=False))
+            for name, cfg in peers.items()}, distiller)
 
-    def named_models(self) -> Dict[str, nn.Module]:
-        return dict(self.peers.items())
-
-    def loss(self, inputs: torch.Tensor,
-             data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
-        losses = {}
-        for name, peer in self.peers.items():
-            peer_losses = self.distiller.record(
-                name, lambda: peer(inputs, data_samples, mode='loss'), grad=True, required=True)
-            losses.update(add_prefix(peer_losses, name))
-        return self.student_and_distill_losses(inputs, data_samples, losses)
+    @classmethod
+    def models_in_config(cls, model_cfg: dict):
+        entries = super().models_in_config(model_cfg)
+        for name, cfg in (model_cfg.get('peers') or {}).items():
+            entries[name] = cls.model_entry(f'model.peers.{name}.model', cfg.get('model'),
+                                            f'peers.{name}.', 'trainable', None)
+        return entries

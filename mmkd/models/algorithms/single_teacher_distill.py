@@ -1,27 +1,23 @@
 """Offline distillation from one frozen (or trainable, or EMA) teacher."""
-import copy
-from typing import Dict, List, Optional, Union
+from typing import Optional, Union
 
-import torch
 import torch.nn as nn
 
 from mmkd.registry import MODELS
-from mmkd.utils.config_errors import KDConfigError
-from ..distillers import ConfigurableDistiller
-from ..utils.model_builder import (build_data_preprocessor, build_model,
-                                   check_preprocessor_classes)
-from .base_algorithm import BaseAlgorithm, add_prefix
-from .ema_teacher import EMATeacherMixin
-from .cached_teacher import open_teacher_cache
-from .frozen_teacher import (check_lean_options, exclude_from_checkpoints, ignore_loaded_entries,
-                             load_teacher_checkpoint, make_lean, run_lean, set_norm_layers_eval,
-                             set_norm_layers_train)
+from ..teachers import Teacher
+from ..teachers.teacher import policy_from_flags
+from .base_teacher_distill import BaseTeacherDistill
 
-TEACHER_POLICIES = ('frozen', 'trainable', 'ema')
+# The config keyword of each field of the one teacher.
+KEYWORDS = dict(model='model.teacher', ckpt='model.teacher_ckpt', policy='model.teacher_policy',
+                data_preprocessor='model.teacher_data_preprocessor', lean='model.teacher_lean',
+                norm_train='model.teacher_norm_train', norm_eval='model.teacher_norm_eval',
+                ema_momentum='model.teacher_ema_momentum', cache='model.teacher_cache',
+                early_exit='model.teacher_early_exit')
 
 
 @MODELS.register_module()
-class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
+class SingleTeacherDistill(BaseTeacherDistill):
     """Train a student with distillation losses from one teacher (offline KD).
 
     Each training step runs the teacher inside its recorders (under ``no_grad`` and in eval
@@ -82,6 +78,10 @@ class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
 
     An EMA teacher (``teacher=None`` gives a copy of the student's architecture) starts as a
     copy of the student when training starts, unless ``teacher_ckpt`` gives its weights.
+
+    The ``teacher_*`` keywords are the fields of one :class:`~mmkd.models.teachers.Teacher`
+    named ``'teacher'`` (``teacher_policy='cached'`` is implied by ``teacher_cache``);
+    ``MultiTeacherDistill`` takes the same fields per teacher.
     """
 
     def __init__(self, distiller: dict, teacher: Union[dict, nn.Module],
@@ -94,113 +94,32 @@ class SingleTeacherDistill(EMATeacherMixin, BaseAlgorithm):
                  teacher_lean: Optional[dict] = None, teacher_cache: Optional[dict] = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        policy = teacher_policy or ('trainable' if teacher_trainable else 'frozen')
-        if policy not in TEACHER_POLICIES:
-            raise KDConfigError(f'model.teacher_policy={teacher_policy!r} is not valid; choose '
-                                f'one of {list(TEACHER_POLICIES)}')
-        if teacher_trainable and policy != 'trainable':
-            raise KDConfigError(f'model.teacher_trainable=True contradicts '
-                                f'model.teacher_policy={policy!r}')
-        if not 0.0 <= teacher_ema_momentum < 1.0:
-            raise KDConfigError('model.teacher_ema_momentum must be in [0, 1), got '
-                                f'{teacher_ema_momentum!r}')
-        teacher_trainable = policy == 'trainable'
-        if teacher_norm_train and teacher_trainable:
-            raise KDConfigError('model.teacher_norm_train is for a frozen teacher; a trainable '
-                                'teacher\'s norm layers follow model.teacher_norm_eval')
-        self.teacher_policy, self.teacher_ema_momentum = policy, teacher_ema_momentum
-        self.teacher_lean = check_lean_options(teacher_lean, 'model.teacher_lean', policy)
-        self.teacher_norm_train = teacher_norm_train
-        self.teacher_trainable = teacher_trainable
-        self.teacher_norm_eval = teacher_norm_eval
+        policy = policy_from_flags(teacher_policy, teacher_trainable, teacher_cache,
+                                   KEYWORDS.get)
         self.student_trainable = student_trainable
         self.calculate_student_loss = calculate_student_loss
-        if policy == 'ema':
-            self.init_ema_state(loaded=['teacher'] if teacher_ckpt is not None else [])
-        self.teacher_cache = None
-        if self.student_only or teacher_cache is not None:
-            # Test and inference, or targets from a cache: the teacher is neither built nor
-            # loaded.
-            self.teacher = None
-            self.distiller = self.build_distiller(distiller, ConfigurableDistiller)
-            ignore_loaded_entries(self, 'teacher', 'teacher_preprocessor')
-            self.teacher_preprocessor = None
-            if not self.student_only:
-                self.teacher_cache = open_teacher_cache(
-                    self, teacher_cache, teacher, teacher_ckpt, teacher_data_preprocessor)
-            return
-        if teacher is None and policy == 'ema':
-            self.teacher = copy.deepcopy(self.student)
-        else:
-            self.teacher = build_model(teacher, 'model.teacher')
-        if teacher_ckpt is not None:
-            load_teacher_checkpoint(self.teacher, teacher_ckpt, 'model.teacher_ckpt')
-        elif policy == 'frozen':
-            raise KDConfigError(
-                'model.teacher_ckpt is required: a frozen teacher with random weights would '
-                'distil noise. Give the path of a trained teacher checkpoint, or set '
-                "teacher_policy='trainable' (online distillation) or 'ema' (a mean teacher).")
-        if not teacher_trainable:
-            self.teacher.requires_grad_(False)
-        make_lean(self.teacher, self.teacher_lean)
-        self.teacher_preprocessor = None if teacher_data_preprocessor is None else \
-            build_data_preprocessor(teacher_data_preprocessor, 'model.teacher_data_preprocessor')
-        check_preprocessor_classes(self.teacher, self.teacher_preprocessor, 'model.teacher',
-                                   'model.teacher_data_preprocessor')
-        if not student_trainable:
-            self.student.requires_grad_(False)
+        cfg = dict(model=teacher, ckpt=teacher_ckpt, policy=policy,
+                   data_preprocessor=teacher_data_preprocessor, lean=teacher_lean,
+                   norm_train=teacher_norm_train, norm_eval=teacher_norm_eval,
+                   ema_momentum=teacher_ema_momentum, cache=teacher_cache,
+                   early_exit=teacher_early_exit)
+        self.add_teachers(dict(teacher=Teacher('teacher', cfg, KEYWORDS.get, 'teacher',
+                                               'teacher_preprocessor')), distiller)
 
-        self.distiller = self.build_distiller(distiller, ConfigurableDistiller)
-        self.distiller.prepare_from_teacher(self.teacher)
-        self.distiller.set_early_exit('teacher', teacher_early_exit and not teacher_trainable)
+    @classmethod
+    def models_in_config(cls, model_cfg: dict):
+        policy = policy_from_flags(model_cfg.get('teacher_policy'),
+                                   model_cfg.get('teacher_trainable', False),
+                                   model_cfg.get('teacher_cache'), KEYWORDS.get)
+        return dict(super().models_in_config(model_cfg), teacher=cls.model_entry(
+            'model.teacher', model_cfg.get('teacher'), 'teacher.', policy,
+            model_cfg.get('architecture')))
 
-        if policy == 'frozen':
-            exclude_from_checkpoints(self, 'teacher', keep_norm_stats=teacher_norm_train)
+    @property
+    def teacher_policy(self) -> str:
+        return self.teachers_by_name()['teacher'].policy
 
-    def ema_teachers(self):
-        return dict(teacher=(self.teacher, self.teacher_ema_momentum)) \
-            if self.teacher_policy == 'ema' and self.teacher is not None else {}
-
-    def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
-        self.check_ema_updates()
-        losses = {}
-        teacher_inputs = self.model_inputs('teacher', inputs)
-        if self.teacher_cache is not None:
-            self.teacher_cache.record(self.distiller, data_samples, inputs.device)
-        elif self.teacher_trainable:
-            teacher_losses = self.distiller.record(
-                'teacher', lambda: self.teacher(teacher_inputs, data_samples, mode='loss'),
-                grad=True, required=True)
-            losses.update(add_prefix(teacher_losses, 'teacher'))
-        else:
-            self.record_frozen_teacher(teacher_inputs, data_samples)
-        return self.student_and_distill_losses(inputs, data_samples, losses)
-
-    def record_frozen_teacher(self, teacher_inputs: torch.Tensor, data_samples) -> None:
-        """Run the frozen teacher inside its recorders (with the lean options); also what the
-        teacher-cache builder runs."""
-        self.distiller.record('teacher', lambda: run_lean(
-            self.teacher_lean, teacher_inputs,
-            lambda x: self.teacher(x, data_samples, mode='tensor'),
-            self.distiller.sources['teacher']))
-
-    def named_models(self) -> Dict[str, nn.Module]:
-        return {} if self.teacher is None else dict(teacher=self.teacher)
-
-    def model_inputs(self, name: str, inputs: torch.Tensor) -> torch.Tensor:
-        if name != 'teacher':
-            return inputs
-        return self.inputs_for(inputs, self.teacher_preprocessor,
-                               'model.teacher_data_preprocessor')
-
-    def train(self, mode: bool = True) -> 'SingleTeacherDistill':
-        super().train(mode)
-        if self.teacher is None:
-            return self
-        if not self.teacher_trainable:
-            self.teacher.eval()
-            if mode and self.teacher_norm_train:
-                set_norm_layers_train(self.teacher)
-        elif mode and self.teacher_norm_eval:
-            set_norm_layers_eval(self.teacher)
-        return self
+    @property
+    def teacher_cache(self):
+        """The opened cache of a cached teacher (None for a live one)."""
+        return self.teachers_by_name()['teacher'].cache

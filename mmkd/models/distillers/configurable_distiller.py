@@ -234,11 +234,13 @@ class ConfigurableDistiller(BaseModule):
     def prepare_from_teacher(self, model: nn.Module) -> None:
         self.prepare_from_teachers(dict(teacher=model))
 
-    def prepare_from_teachers(self, teachers: Dict[str, nn.Module]) -> None:
+    def prepare_from_teachers(self, teachers: Dict[str, nn.Module],
+                              served: Sequence[str] = ()) -> None:
         """Install the recorders of every non-student source on the model of that name, and
-        give the loaded teachers to connectors that derive something from them."""
+        give the loaded teachers to connectors that derive something from them. Sources in
+        ``served`` get their records otherwise (a cached teacher's, from its cache)."""
         for name in self.sources:
-            if name == STUDENT:
+            if name == STUDENT or name in served:
                 continue
             if name not in teachers:
                 raise KDConfigError(

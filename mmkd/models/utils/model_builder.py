@@ -133,3 +133,18 @@ def check_preprocessor_classes(model: nn.Module, preprocessor: Optional[nn.Modul
             f'{preprocessor_key}.num_classes={expected} but {model_key}.head.num_classes={got}: '
             'the labels (and Mixup/CutMix targets) would be made for another number of classes '
             'than the model predicts. Set both to the number of classes of the dataset.')
+
+
+def algorithm_class(model_cfg: dict, key: str = 'model.type') -> type:
+    """The registered class a model config builds (an mmkd algorithm, or any model), found
+    in mmkd's scope as the runner would find it."""
+    from mmkd.utils.scopes import mmkd_scope
+    name = model_cfg.get('type') if isinstance(model_cfg, dict) else None
+    if not isinstance(name, str):
+        raise KDConfigError(f'{key} is missing: the model config needs a "type"')
+    with mmkd_scope():
+        cls = MODELS.get(name)
+    if cls is None:
+        raise KDConfigError(f'{key}={name!r} is not registered (is its module in '
+                            'custom_imports?)')
+    return cls

@@ -1,5 +1,5 @@
-"""A frozen teacher replaced by its cached outputs: what ``SingleTeacherDistill(teacher_cache=...)``
-reads each step instead of running the teacher."""
+"""A frozen teacher replaced by its cached outputs (a teacher with policy ``'cached'``, e.g.
+``SingleTeacherDistill(teacher_cache=...)``): what it reads each step instead of running."""
 from typing import Optional
 
 import torch
@@ -34,11 +34,11 @@ class CachedTeacher:
         from mmkd.datasets.replayable_dataset import ALL_GENERATORS
         return self.cache.meta.get('replay_generators', ALL_GENERATORS)
 
-    def record(self, distiller, data_samples, device) -> None:
-        """Put this batch's cached logits into the teacher recorder, as a pass would (and, as
-        for a pass, only when a loss of this step reads it)."""
-        recorder = distiller.sources['teacher'].get_recorder(self.recorder)
-        distiller.record('teacher',
+    def record(self, distiller, source: str, data_samples, device) -> None:
+        """Put this batch's cached logits into the recorder of ``source``, as a pass would
+        (and, as for a pass, only when a loss of this step reads it)."""
+        recorder = distiller.sources[source].get_recorder(self.recorder)
+        distiller.record(source,
                          lambda: recorder.append(self.cache.lookup(data_samples, device)))
 
 
@@ -95,43 +95,48 @@ def cache_preprocessor(algorithm: nn.Module,
     return preprocessor
 
 
-def check_cache_config(algorithm: nn.Module, options: dict, teacher_cfg,
-                       teacher_data_preprocessor: Optional[dict]) -> nn.Module:
+def check_cache_config(teacher, algorithm: nn.Module, options: dict) -> nn.Module:
     """Everything a run reading a cache checks about its own config, before any cache is
     read: a frozen teacher in eval mode given as a config, only the cached teacher recorder,
     losses that take what the cache stores, no batch augments. The cache builder checks the
-    same before it builds, so it never builds a cache that training then refuses. Returns
-    the preprocessor whose normalisation the teacher's inputs have."""
-    if algorithm.teacher_policy != 'frozen' or algorithm.teacher_norm_train:
+    same (on the live teacher it builds the cache from), so it never builds a cache that
+    training then refuses. Returns the preprocessor whose normalisation the teacher's
+    inputs have."""
+    if teacher.policy not in ('frozen', 'cached') or teacher.norm_train:
         raise KDConfigError(f'{KEY} is for a frozen teacher in eval mode (model.teacher_policy='
-                            f'{algorithm.teacher_policy!r}, teacher_norm_train='
-                            f'{algorithm.teacher_norm_train})')
-    if isinstance(teacher_cfg, nn.Module):
+                            f'{teacher.policy!r}, teacher_norm_train={teacher.norm_train})')
+    if isinstance(teacher.model_cfg, nn.Module):
         raise KDConfigError(f'{KEY} needs model.teacher as a config (it is compared with the '
                             'one the cache was built from), not a module')
     check_cacheable(algorithm.distiller, options['recorder'], options['topk'])
-    return cache_preprocessor(algorithm, teacher_data_preprocessor)
+    return cache_preprocessor(algorithm, teacher.preprocessor_cfg)
 
 
-def open_teacher_cache(algorithm: nn.Module, cfg: dict, teacher_cfg, teacher_ckpt: Optional[str],
-                       teacher_data_preprocessor: Optional[dict]) -> CachedTeacher:
-    """Check ``model.teacher_cache`` against the algorithm and open the cache it names."""
-    options = check_cache_options(cfg, KEY)
-    preprocessor = check_cache_config(algorithm, options, teacher_cfg, teacher_data_preprocessor)
-    recorder = algorithm.distiller.sources['teacher'].get_recorder(options['recorder'])
+def cache_fields(teacher, algorithm: nn.Module, options: dict) -> dict:
+    """What a cache built from ``teacher`` records of it, checked when a run reads it."""
+    preprocessor = check_cache_config(teacher, algorithm, options)
+    recorder = algorithm.distiller.sources[teacher.name].get_recorder(options['recorder'])
+    return teacher_cache_fields(teacher.model_cfg, teacher.ckpt, preprocessor, recorder,
+                                options)
+
+
+def open_teacher_cache(teacher, algorithm: nn.Module) -> CachedTeacher:
+    """Check a cached teacher's ``cache`` against the algorithm and open the cache it names."""
+    options = check_cache_options(teacher.cache_cfg, KEY)
     # The teacher checkpoint need not be on disk: the cache holds its outputs, and a file
     # there that differs from the one it was built from only warns.
-    expected = teacher_cache_fields(teacher_cfg, teacher_ckpt, preprocessor, recorder, options)
-    expected['teacher_ckpt'] = teacher_ckpt
+    expected = cache_fields(teacher, algorithm, options)
+    expected['teacher_ckpt'] = teacher.ckpt
     return CachedTeacher(TeacherOutputCache(options, expected), options['recorder'])
 
 
 def teacher_logits_for_cache(algorithm: nn.Module, inputs: torch.Tensor, data_samples,
                              recorder: str) -> torch.Tensor:
     """One pass of a live algorithm's frozen teacher; the record the cache stores."""
-    teacher_inputs = algorithm.model_inputs('teacher', inputs)
+    teacher = algorithm.teachers_by_name()['teacher']
     with torch.no_grad():
-        algorithm.record_frozen_teacher(teacher_inputs, data_samples)
+        teacher.record(algorithm.distiller, algorithm.model_inputs('teacher', inputs),
+                       data_samples)
     logits = algorithm.distiller.sources['teacher'].get_recorder(recorder).get_record_data(0)
     algorithm.distiller.reset_records()
     return logits

@@ -1,0 +1,112 @@
+"""What every algorithm that distils from named teachers (or peers) shares."""
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn as nn
+
+from ..distillers import ConfigurableDistiller
+from ..teachers import Teacher, teachers_as_modules
+from .base_algorithm import BaseAlgorithm, ModelEntry
+from .ema_teacher import EMATeacherMixin
+
+
+class BaseTeacherDistill(EMATeacherMixin, BaseAlgorithm):
+    """An algorithm over one distiller and named :class:`~mmkd.models.teachers.Teacher`\\ s.
+
+    A subclass builds its ``Teacher`` objects from its config keywords and calls
+    :meth:`add_teachers`; this class then builds, loads, freezes and installs them, sets
+    their modes, keeps frozen ones out of checkpoints, lists EMA ones, and runs each step:
+    every teacher of :meth:`select_teachers` records (a trainable one adds its own loss),
+    then the student, then the distiller's losses.
+
+    Subclasses set ``self.calculate_student_loss`` and may set ``self.student_trainable``
+    before :meth:`add_teachers`.
+    """
+
+    def add_teachers(self, teachers: Dict[str, Teacher], distiller,
+                     place: Dict[str, nn.ModuleDict] = None) -> None:
+        """Build ``teachers`` (unless ``student_only``), put their modules at their paths,
+        build the distiller and install everything.
+
+        Args:
+            teachers: name -> Teacher, in the order they run.
+            distiller: the distiller's config (or module).
+            place: ``ModuleDict``\\ s already set on the algorithm that hold teachers at
+                ``'<dict>.<name>'`` paths (none for a single ``'teacher'`` attribute).
+        """
+        self._teachers = dict(teachers)
+        ema = [t for t in teachers.values() if t.policy == 'ema']
+        if ema:  # also when testing, so the saved EMA state loads without surprises
+            self.init_ema_state(loaded=[t.name for t in ema if t.loaded_from_checkpoint])
+        for teacher in teachers.values():
+            module = None if self.student_only else teacher.build(self.student)
+            self._set_path(teacher.path, module)
+            self._set_path(teacher.preprocessor_path, teacher.preprocessor)
+        if not self.student_trainable:
+            self.student.requires_grad_(False)
+        self.distiller = self.build_distiller(distiller, ConfigurableDistiller)
+        if self.student_only:
+            for teacher in teachers.values():
+                teacher.ignore_in_checkpoints(self)
+            return
+        self.distiller.prepare_from_teachers(
+            teachers_as_modules(teachers),
+            served=[name for name, t in teachers.items() if t.policy == 'cached'])
+        for teacher in teachers.values():
+            teacher.install(self, self.distiller)
+            if teacher.policy == 'cached':
+                from ..teachers.cached import open_teacher_cache
+                teacher.cache = open_teacher_cache(teacher, self)
+
+    @staticmethod
+    def model_entry(key: str, model_cfg, prefix: str, policy: str, student_cfg) -> ModelEntry:
+        """A teacher's :class:`ModelEntry`: an EMA teacher without a model config has the
+        student's architecture; trained and EMA teachers are saved, frozen ones are not."""
+        config = student_cfg if model_cfg is None and policy == 'ema' else model_cfg
+        return ModelEntry(key, config, prefix, policy in ('trainable', 'ema'))
+
+    def _set_path(self, path: str, module: Optional[nn.Module]) -> None:
+        parent, _, child = path.rpartition('.')
+        if parent:
+            if module is not None:
+                self.get_submodule(parent)[child] = module
+        else:
+            setattr(self, child, module)
+
+    def teachers_by_name(self) -> Dict[str, Teacher]:
+        """The algorithm's teachers (and peers), by record source name."""
+        return self._teachers
+
+    def select_teachers(self) -> List[str]:
+        """The teachers that run this step: all of them here."""
+        return list(self._teachers)
+
+    def ema_teachers(self):
+        return {name: (t.module, t.ema_momentum) for name, t in self._teachers.items()
+                if t.policy == 'ema' and t.module is not None}
+
+    def named_models(self) -> Dict[str, nn.Module]:
+        return teachers_as_modules(self._teachers)
+
+    def model_inputs(self, name: str, inputs: torch.Tensor) -> torch.Tensor:
+        teacher = self._teachers.get(name)
+        if teacher is None:
+            return inputs
+        return self.inputs_for(inputs, teacher.preprocessor, teacher.keys('data_preprocessor'))
+
+    def loss(self, inputs: torch.Tensor,
+             data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
+        self.check_ema_updates()
+        active = self.select_teachers()
+        self.distiller.set_active_sources(active)
+        losses = {}
+        for name in active:
+            losses.update(self._teachers[name].record(
+                self.distiller, self.model_inputs(name, inputs), data_samples))
+        return self.student_and_distill_losses(inputs, data_samples, losses)
+
+    def train(self, mode: bool = True) -> 'BaseTeacherDistill':
+        super().train(mode)
+        for teacher in getattr(self, '_teachers', {}).values():
+            teacher.set_mode(mode)
+        return self
