@@ -21,3 +21,13 @@ def suggest(name: str, candidates: Iterable[str], limit: int = 20) -> str:
     shown = ', '.join(repr(c) for c in candidates[:limit])
     more = f' (and {len(candidates) - limit} more)' if len(candidates) > limit else ''
     return f'Valid: {shown}{more}.'
+
+
+def check_keys(cfg: dict, valid: Iterable[str], where: str) -> None:
+    """Refuse a key of ``cfg`` that is not in ``valid``, naming it, ``where`` it is and the
+    closest valid key."""
+    valid = list(valid)
+    unknown = [k for k in cfg if k not in valid]
+    if unknown:
+        raise KDConfigError(f'{where}: unknown key {unknown[0]!r}; valid keys are {valid}. '
+                            + suggest(unknown[0], valid))

@@ -6,7 +6,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapperDict
 
 from mmkd.registry import HOOKS
-from mmkd.utils.config_errors import KDConfigError, suggest
+from mmkd.utils.config_errors import KDConfigError, check_keys
 from .algorithm_losses import (active_losses, distilling_algorithm, drop_stale_loss_logs,
                                factors_by_distiller, loss_names)
 
@@ -72,10 +72,7 @@ class DistillStagesHook(Hook):
             where = f'{key}[{i}]'
             if not isinstance(stage, dict):
                 raise KDConfigError(f'{where} must be a dict, got {stage!r}')
-            unknown = [k for k in stage if k not in STAGE_KEYS]
-            if unknown:
-                raise KDConfigError(f'{where}: unknown key {unknown[0]!r}; valid keys are '
-                                    f'{list(STAGE_KEYS)}. ' + suggest(unknown[0], STAGE_KEYS))
+            check_keys(stage, STAGE_KEYS, where)
             other = 'iters' if by_epoch else 'epochs'
             if other in stage:
                 raise KDConfigError(f'{where}.{other}: with by_epoch={by_epoch}, stage lengths '

@@ -5,7 +5,9 @@ import torch
 import torch.nn as nn
 
 from ..distillers import ConfigurableDistiller
-from ..teachers import Teacher, teachers_as_modules
+from mmkd.utils.config_errors import KDConfigError
+from ..teachers import Teacher, nested_keys, teachers_as_modules
+from ..teachers.teacher import check_names
 from .base_algorithm import BaseAlgorithm, ModelEntry
 from .ema_teacher import EMATeacherMixin
 
@@ -20,8 +22,40 @@ class BaseTeacherDistill(EMATeacherMixin, BaseAlgorithm):
     then the student, then the distiller's losses.
 
     Subclasses set ``self.calculate_student_loss`` and may set ``self.student_trainable``
-    before :meth:`add_teachers`.
+    before :meth:`add_teachers`. One that takes its teachers as a dict of name -> teacher
+    dict under one config key (``teachers``, ``peers``) names it in ``teachers_key``, with
+    the policy a teacher has by default, and builds them with :meth:`teachers_from`.
     """
+
+    #: the config key (and ``ModuleDict``) of name -> teacher dict, if the algorithm has one
+    teachers_key: Optional[str] = None
+    #: the policy of a teacher of that dict that names none
+    default_policy = 'frozen'
+
+    @classmethod
+    def models_in_config(cls, model_cfg: dict):
+        entries = super().models_in_config(model_cfg)
+        if cls.teachers_key is not None:
+            for name, cfg in (model_cfg.get(cls.teachers_key) or {}).items():
+                entries[name] = cls.model_entry(
+                    f'model.{cls.teachers_key}.{name}.model', cfg.get('model'),
+                    f'{cls.teachers_key}.{name}.', cfg.get('policy', cls.default_policy),
+                    model_cfg.get('architecture'))
+        return entries
+
+    def teachers_from(self, cfgs: Dict[str, dict], preprocessors: str, policies,
+                      defaults: dict) -> Dict[str, Teacher]:
+        """The :class:`Teacher`\\ s of ``model.<teachers_key>``: their models go to the
+        ``ModuleDict`` of that name, their preprocessors to ``preprocessors``."""
+        key = self.teachers_key
+        if not isinstance(cfgs, dict) or not cfgs:
+            raise KDConfigError(f'model.{key} must be a dict of name -> dict(model=...)')
+        check_names(list(cfgs), f'model.{key}')
+        setattr(self, key, nn.ModuleDict())
+        setattr(self, preprocessors, nn.ModuleDict())
+        return {name: Teacher(name, cfg, nested_keys(f'model.{key}.{name}'), f'{key}.{name}',
+                              f'{preprocessors}.{name}', policies, defaults)
+                for name, cfg in cfgs.items()}
 
     def add_teachers(self, teachers: Dict[str, Teacher], distiller,
                      place: Dict[str, nn.ModuleDict] = None) -> None:

@@ -3,12 +3,9 @@ its moving average."""
 from typing import Dict, List
 
 import torch
-import torch.nn as nn
 
 from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError
-from ..teachers import Teacher, nested_keys
-from ..teachers.teacher import check_names
 from .base_teacher_distill import BaseTeacherDistill
 
 POLICIES = ('frozen', 'trainable', 'ema')
@@ -52,6 +49,8 @@ class MultiTeacherDistill(BaseTeacherDistill):
         architecture, data_preprocessor, student_only, init_cfg: see :class:`BaseAlgorithm`.
     """
 
+    teachers_key = 'teachers'
+
     def __init__(self, distiller: dict, teachers: Dict[str, dict], teacher_selection: str = 'all',
                  selection_seed: int = 0, calculate_student_loss: bool = True,
                  teacher_early_exit: bool = True, **kwargs) -> None:
@@ -59,30 +58,13 @@ class MultiTeacherDistill(BaseTeacherDistill):
         if teacher_selection not in SELECTIONS:
             raise KDConfigError(f'model.teacher_selection={teacher_selection!r} is not valid; '
                                 f'choose one of {list(SELECTIONS)}')
-        if not isinstance(teachers, dict) or not teachers:
-            raise KDConfigError('model.teachers must be a dict of name -> dict(model=..., ckpt=...)')
-        check_names(list(teachers), 'model.teachers')
         self.teacher_selection = teacher_selection
         self.selection_seed = selection_seed
         self.calculate_student_loss = calculate_student_loss
-        self.teachers = nn.ModuleDict()
-        self.teacher_preprocessors = nn.ModuleDict()
         # The number of draws so far; saved in checkpoints so resuming continues the sequence.
         self.register_buffer('selection_step', torch.zeros((), dtype=torch.long))
-        self.add_teachers({
-            name: Teacher(name, cfg, nested_keys(f'model.teachers.{name}'), f'teachers.{name}',
-                          f'teacher_preprocessors.{name}', POLICIES,
-                          defaults=dict(early_exit=teacher_early_exit))
-            for name, cfg in teachers.items()}, distiller)
-
-    @classmethod
-    def models_in_config(cls, model_cfg: dict):
-        entries = super().models_in_config(model_cfg)
-        for name, cfg in (model_cfg.get('teachers') or {}).items():
-            entries[name] = cls.model_entry(f'model.teachers.{name}.model', cfg.get('model'),
-                                            f'teachers.{name}.', cfg.get('policy', 'frozen'),
-                                            model_cfg.get('architecture'))
-        return entries
+        self.add_teachers(self.teachers_from(teachers, 'teacher_preprocessors', POLICIES,
+                                             dict(early_exit=teacher_early_exit)), distiller)
 
     def select_teachers(self) -> List[str]:
         """The teachers of this step."""

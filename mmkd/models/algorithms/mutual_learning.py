@@ -1,12 +1,7 @@
 """Online distillation: peers trained together, each learning from the others (DML)."""
 from typing import Dict
 
-import torch.nn as nn
-
 from mmkd.registry import MODELS
-from mmkd.utils.config_errors import KDConfigError
-from ..teachers import Teacher, nested_keys
-from ..teachers.teacher import check_names
 from .base_teacher_distill import BaseTeacherDistill
 
 
@@ -38,25 +33,12 @@ class MutualLearning(BaseTeacherDistill):
         architecture, data_preprocessor, student_only, init_cfg: see :class:`BaseAlgorithm`.
     """
 
+    teachers_key = 'peers'
+    default_policy = 'trainable'
+
     def __init__(self, distiller: dict, peers: Dict[str, dict], **kwargs) -> None:
         super().__init__(**kwargs)
-        if not isinstance(peers, dict) or not peers:
-            raise KDConfigError('model.peers must be a dict of name -> dict(model=...), with '
-                                'at least one peer beside the architecture')
-        check_names(list(peers), 'model.peers')
         self.calculate_student_loss = True
-        self.peers = nn.ModuleDict()
-        self.peer_preprocessors = nn.ModuleDict()
-        self.add_teachers({
-            name: Teacher(name, cfg, nested_keys(f'model.peers.{name}'), f'peers.{name}',
-                          f'peer_preprocessors.{name}', policies=('trainable', ),
-                          defaults=dict(policy='trainable', norm_eval=False))
-            for name, cfg in peers.items()}, distiller)
-
-    @classmethod
-    def models_in_config(cls, model_cfg: dict):
-        entries = super().models_in_config(model_cfg)
-        for name, cfg in (model_cfg.get('peers') or {}).items():
-            entries[name] = cls.model_entry(f'model.peers.{name}.model', cfg.get('model'),
-                                            f'peers.{name}.', 'trainable', None)
-        return entries
+        self.add_teachers(self.teachers_from(
+            peers, 'peer_preprocessors', policies=('trainable', ),
+            defaults=dict(policy='trainable', norm_eval=False)), distiller)

@@ -5,7 +5,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 import torch.nn as nn
 
-from mmkd.utils.config_errors import KDConfigError, suggest
+from mmkd.utils.config_errors import KDConfigError, check_keys, suggest
 from ..recorders import RecorderManager
 
 # Inputs a loss may ask for by name that the distiller takes from the batch itself.
@@ -94,11 +94,7 @@ class MappingChecker:
     def check_spec(self, spec: Any, where: str) -> dict:
         if not isinstance(spec, dict):
             raise KDConfigError(f'{where} must be a dict(recorder=..., source=...), got {spec!r}')
-        unknown = [k for k in spec if k not in MAPPING_KEYS]
-        if unknown:
-            raise KDConfigError(
-                f'{where}: unknown key(s) {unknown}; valid keys are {list(MAPPING_KEYS)}. '
-                + suggest(unknown[0], MAPPING_KEYS))
+        check_keys(spec, MAPPING_KEYS, where)
         if 'recorder' not in spec:
             raise KDConfigError(f'{where} needs "recorder" (the name of a recorder)')
         sources, several = self.resolve_sources(spec, where)

@@ -5,7 +5,7 @@ from typing import Callable, Optional
 import torch
 import torch.nn as nn
 
-from mmkd.utils.config_errors import KDConfigError
+from mmkd.utils.config_errors import KDConfigError, check_keys
 
 LEAN_KEYS = ('channels_last', 'autocast', 'compile')
 AUTOCAST_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
@@ -22,9 +22,7 @@ def check_lean_options(cfg: Optional[dict], key: str, policy: str = 'frozen') ->
     if policy != 'frozen':
         raise KDConfigError(f'{key} is for a frozen teacher (a trained or EMA teacher needs its '
                             f'full-precision pass); this one is {policy!r}')
-    unknown = [k for k in cfg if k not in LEAN_KEYS]
-    if unknown:
-        raise KDConfigError(f'{key}: unknown key(s) {unknown}; valid: {list(LEAN_KEYS)}')
+    check_keys(cfg, LEAN_KEYS, key)
     autocast = cfg.get('autocast')
     if autocast is not None and autocast not in AUTOCAST_DTYPES:
         raise KDConfigError(f'{key}.autocast={autocast!r} is not valid; choose one of '

@@ -6,7 +6,7 @@ from typing import Callable, Dict, List, Optional
 import torch
 import torch.nn as nn
 
-from mmkd.utils.config_errors import KDConfigError, suggest
+from mmkd.utils.config_errors import KDConfigError, check_keys
 from ..utils.model_builder import (build_data_preprocessor, build_model,
                                    check_preprocessor_classes)
 from .lean import check_lean_options, make_lean, run_lean
@@ -70,10 +70,7 @@ class Teacher:
         where = keys('model').rpartition('.')[0] or 'model'
         if not isinstance(cfg, dict):
             raise KDConfigError(f'{where} must be dict(model=..., ckpt=...), got {cfg!r}')
-        unknown = [k for k in cfg if k not in TEACHER_KEYS]
-        if unknown:
-            raise KDConfigError(f'{where}: unknown key {unknown[0]!r}; valid keys are '
-                                f'{list(TEACHER_KEYS)}. ' + suggest(unknown[0], TEACHER_KEYS))
+        check_keys(cfg, TEACHER_KEYS, where)
         cfg = dict(defaults or {}, **cfg)
         self.name, self.keys, self.path, self.preprocessor_path = name, keys, path, preprocessor_path
         self.policy = cfg.get('policy') or 'frozen'

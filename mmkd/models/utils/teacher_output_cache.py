@@ -28,7 +28,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
-from mmkd.utils.config_errors import KDConfigError
+from mmkd.utils.config_errors import KDConfigError, check_keys
 
 # 2: 32-bit CRC input fingerprints, the pipeline described transform by transform, the
 # teacher checkpoint's hash a record (a differing file warns) rather than a check.
@@ -84,9 +84,7 @@ def check_cache_options(cfg, key: str = 'model.teacher_cache') -> dict:
     ``verify_inputs`` (compare every replayed input's fingerprint, default True)."""
     if not isinstance(cfg, dict):
         raise KDConfigError(f'{key} must be a dict with keys {list(CACHE_KEYS)}, got {cfg!r}')
-    unknown = [k for k in cfg if k not in CACHE_KEYS]
-    if unknown:
-        raise KDConfigError(f'{key}: unknown key(s) {unknown}; valid: {list(CACHE_KEYS)}')
+    check_keys(cfg, CACHE_KEYS, key)
     if not isinstance(cfg.get('dir'), str) or not cfg['dir']:
         raise KDConfigError(f'{key}.dir must be the path of the cache directory, got '
                             f'{cfg.get("dir")!r}')
