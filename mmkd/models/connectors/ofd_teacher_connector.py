@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError, suggest
 from ..losses.overhaul_distillation import ofd_margin
+from ..teachers.needs import TeacherNeeds
 from .base_connector import BaseConnector
 
 
@@ -30,6 +31,8 @@ class OFDTeacherConnector(BaseConnector):
         output_size (int | tuple, optional): average-pool the teacher's map to this size
             first (the student's, where it is smaller), as mdistiller does before the margin.
     """
+
+    teacher_needs = TeacherNeeds(loaded_teachers=True)
 
     def __init__(self, bn: str, channels: int, teacher: Optional[str] = None,
                  output_size=None, init_cfg: Optional[dict] = None) -> None:

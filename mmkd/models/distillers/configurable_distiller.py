@@ -10,6 +10,7 @@ from mmkd.registry import MODELS
 from mmkd.utils.component_seed import seeded_component
 from mmkd.utils.config_errors import KDConfigError, suggest
 from ..recorders import RecorderManager
+from ..teachers.needs import teacher_needs
 from ..utils.model_builder import seed_key
 from ..utils.structures import get_gt_labels
 from .loss_mappings import (BATCH_INPUTS, MAPPING_KEYS, STUDENT, MappingChecker,
@@ -254,10 +255,11 @@ class ConfigurableDistiller(BaseModule):
         self.sources[name].initialize(model)
 
     def init_connectors_from_teachers(self, teachers: dict) -> None:
-        """Give the loaded teachers to connectors that derive something from them (e.g.
-        ``OFDTeacherConnector``'s margins), by their ``init_from_teachers(teachers, key)``."""
+        """Give the loaded teachers to connectors that declare they derive something from
+        them (``teacher_needs.loaded_teachers``, e.g. ``OFDTeacherConnector``'s margins), by
+        their ``init_from_teachers(teachers, key)``."""
         for name, connector in self.connectors.items():
-            if hasattr(connector, 'init_from_teachers'):
+            if teacher_needs(connector).loaded_teachers:
                 connector.init_from_teachers(teachers, f'model.distiller.connectors.{name}')
 
     def set_early_exit(self, source: str, on: bool) -> None:

@@ -4,6 +4,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from ..teachers.needs import TeacherNeeds
 from .checks import check_same_shape
 
 
@@ -28,7 +29,7 @@ class HardLabelKD(nn.Module):
     """
 
     # It reads only the teacher's top class, which a top-k cache keeps exactly.
-    accepts_topk_teacher = True
+    teacher_needs = TeacherNeeds(topk=1)
 
     def __init__(self, label_smoothing: float = 0.0, loss_weight: float = 1.0) -> None:
         super().__init__()

@@ -4,6 +4,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from ..teachers.needs import TeacherNeeds
 from .checks import REDUCTIONS, check_choice, check_positive, check_same_shape
 
 
@@ -53,7 +54,7 @@ class KLDivergence(nn.Module):
 
     # It reads the teacher only through softmax(z_t / tau), so a top-k cache's target serves it
     # (the missing mass spread evenly over the other classes: teacher_output_cache.topk_to_logits).
-    accepts_topk_teacher = True
+    teacher_needs = TeacherNeeds(topk=0)
 
     def __init__(self, tau: float = 1.0, reduction: str = 'batchmean', loss_weight: float = 1.0,
                  teacher_detach: bool = True) -> None:

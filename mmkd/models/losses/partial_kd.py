@@ -31,6 +31,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from ..teachers.needs import TeacherNeeds
 from .checks import check_positive, check_same_shape
 
 
@@ -168,9 +169,11 @@ class KDPartialTopK(_PartialKD):
         loss_weight (float): multiplies the loss. Defaults to 1.0.
     """
 
-    # It reads only the teacher's k most likely classes, which a top-k cache keeps exactly
-    # when its k is at least this one (checked when the cache is opened).
-    accepts_topk_teacher = True
+    @property
+    def teacher_needs(self) -> TeacherNeeds:
+        # It reads only the teacher's k most likely classes, which a top-k cache keeps
+        # exactly when its k is at least this one (checked when the cache is opened).
+        return TeacherNeeds(topk=self.k)
 
     def __init__(self, k: int = 1, tau: float = 1.0, loss_weight: float = 1.0) -> None:
         super().__init__(tau, loss_weight)

@@ -7,6 +7,7 @@ import torch.nn as nn
 
 from mmkd.utils.config_errors import KDConfigError
 from ..utils.model_builder import build_data_preprocessor
+from .needs import teacher_needs
 from ..utils.teacher_output_cache import (TeacherOutputCache, check_cache_options,
                                           teacher_cache_fields)
 
@@ -66,14 +67,14 @@ def check_cacheable(distiller, recorder: str, topk: Optional[int]) -> None:
         if not any('teacher' in spec['sources'] for spec in mapping.values()):
             continue
         loss = distiller.distill_losses[name]
-        if not getattr(loss, 'accepts_topk_teacher', False):
+        needed = teacher_needs(loss).topk
+        if needed is None:
             raise KDConfigError(
                 f'model.distiller.distill_losses.{name} ({type(loss).__name__}) needs the '
                 f"teacher's full logits, and the cache stores only the top-{topk} "
                 f'probabilities. Build the cache with {KEY}.full_logits=True (then read it '
                 'with full_logits=True), or use a loss that takes top-k targets '
                 '(KLDivergence, HardLabelKD, KDPartialTopK).')
-        needed = getattr(loss, 'k', 0)  # a loss on the teacher's top k classes (KDPartialTopK)
         if needed > topk:
             raise KDConfigError(
                 f'model.distiller.distill_losses.{name}: {type(loss).__name__}(k={needed}) '
