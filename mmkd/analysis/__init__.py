@@ -1,1 +1,2 @@
-"""Studies built on mmkd's parts: the KD decomposition of Tang et al. (2020)."""
+"""Measuring mmkd: the benchmark harness behind the published digits results, their
+rendering, and training curves of work dirs."""

@@ -1,14 +1,19 @@
 """The KD decomposition study: its generative model and oracle teacher, KD-sim's target and
 temperature, one setting end to end, and the command."""
 import json
+import os.path as osp
+import sys
 
 import numpy as np
 import pytest
 import torch
 
-from mmkd.analysis.kd_decomposition import (METHODS, calibrate_sim_tau, make_setting,
-                                            relation_agreement, run_setting)
-from mmkd.analysis.oracle_teacher import GaussianOracle
+from helpers import ROOT
+
+sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))  # the study lives beside its tool
+from kd_decomposition_study import (METHODS, calibrate_sim_tau, make_setting,  # noqa: E402
+                                    relation_agreement, run_setting)
+from oracle_teacher import GaussianOracle  # noqa: E402
 from mmkd.datasets import HierarchicalGaussians
 from mmkd.models.losses.partial_kd import sim_target
 

@@ -11,8 +11,8 @@ the teacher) around a base setting, trains a student with every method (CE, LS, 
 KD-sim, KD-pt+sim, KD-topk) for every seed, and reports test top-1 against the true classes
 (mean ± std over seeds) with the teacher's and the Bayes classifier's, and diagnostics of the
 teacher. The default teacher is the oracle: the exact posterior of the generative model
-(``mmkd.analysis.oracle_teacher``). Writes ``WORK_DIR/<sweep>.json``, ``<sweep>.png`` and
-``results.md``. The core lives in ``mmkd/analysis/kd_decomposition.py``.
+(``oracle_teacher.py`` beside this tool). Writes ``WORK_DIR/<sweep>.json``, ``<sweep>.png`` and
+``results.md``. The core lives beside it, in ``kd_decomposition_study.py``.
 """
 import argparse
 import json
@@ -28,7 +28,7 @@ import warnings
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 warnings.filterwarnings('ignore', message='Fail to import ``MultiScaleDeformableAttention``')
 
-from mmkd.analysis.kd_decomposition import METHODS  # noqa: E402
+from kd_decomposition_study import METHODS  # noqa: E402
 
 # name -> (what it shows, the setting shared by its points, [(label, overrides), ...])
 SWEEPS = {
@@ -74,7 +74,7 @@ def _job(job):
     quiet_known_warnings()
     # the current logger: mmengine's per-student "Loads checkpoint" lines are INFO
     MMLogger.get_instance('mmkd-kd-decomposition', log_level='WARNING')
-    from mmkd.analysis.kd_decomposition import run_setting
+    from kd_decomposition_study import run_setting
     sweep, label, setting, seed, methods, workdir = job
     return sweep, label, seed, run_setting(setting, seed, methods, workdir)
 
@@ -147,7 +147,7 @@ def main(argv=None):
             base[key] = ast.literal_eval(value)
         except (ValueError, SyntaxError):
             base[key] = value
-    from mmkd.analysis.kd_decomposition import make_setting
+    from kd_decomposition_study import make_setting
     make_setting(**base)  # an unknown key fails here, before any training
     os.makedirs(args.work_dir, exist_ok=True)
     start = time.time()

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError
-from ..losses.feature_pairs import as_map
+from ..utils.feature_maps import as_map
 from .base_connector import BaseConnector
 
 

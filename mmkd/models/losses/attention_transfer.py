@@ -4,7 +4,8 @@ import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from .checks import check_choice, check_positive
-from .feature_pairs import PairwiseFeatureLoss, pool_to_smaller
+from ..utils.feature_maps import pool_to_smaller
+from .feature_pairs import PairwiseFeatureLoss
 
 AT_MODES = ('code', 'paper')
 

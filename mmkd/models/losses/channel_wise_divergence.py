@@ -4,7 +4,8 @@ import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from .checks import check_positive
-from .feature_pairs import PairwiseFeatureLoss, resize_to
+from ..utils.feature_maps import resize_to
+from .feature_pairs import PairwiseFeatureLoss
 
 
 def cwd_loss(f_s: torch.Tensor, f_t: torch.Tensor, tau: float = 1.0) -> torch.Tensor:

@@ -5,6 +5,7 @@ import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from .checks import check_positive, check_same_shape
+from .kl_divergence import soft_kl
 
 
 def _binary(probs: torch.Tensor, gt_mask: torch.Tensor) -> torch.Tensor:
@@ -35,12 +36,10 @@ def dkd_loss(preds_S: torch.Tensor, preds_T: torch.Tensor, gt_labels: torch.Tens
     gt_mask = F.one_hot(gt_labels, preds_S.size(1)).to(preds_S.dtype)
     p_s = F.softmax(preds_S / tau, dim=1)
     p_t = F.softmax(preds_T / tau, dim=1)
-    batch = preds_S.size(0)
-    tckd = F.kl_div(torch.log(_binary(p_s, gt_mask)), _binary(p_t, gt_mask),
-                    reduction='sum') * tau**2 / batch
+    tckd = soft_kl(torch.log(_binary(p_s, gt_mask)), _binary(p_t, gt_mask), tau)
     log_q_s = F.log_softmax(preds_S / tau - 1000.0 * gt_mask, dim=1)
     q_t = F.softmax(preds_T / tau - 1000.0 * gt_mask, dim=1)
-    nckd = F.kl_div(log_q_s, q_t, reduction='sum') * tau**2 / batch
+    nckd = soft_kl(log_q_s, q_t, tau)
     return alpha * tckd + beta * nckd
 
 

@@ -6,7 +6,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .feature_pairs import as_map, sum_over_pairs
+from ..utils.feature_maps import as_map
+from .feature_pairs import sum_over_pairs
 
 
 def hcl(f_s: torch.Tensor, f_t: torch.Tensor, levels: Sequence[int] = (4, 2, 1)) -> torch.Tensor:

@@ -8,6 +8,27 @@ from ..teachers.needs import TeacherNeeds
 from .checks import REDUCTIONS, check_choice, check_positive, check_same_shape
 
 
+def soft_kl(log_p_s: torch.Tensor, target: torch.Tensor, tau: float = 1.0,
+            reduction: str = 'batchmean') -> torch.Tensor:
+    r"""The soft-target KL that every logit-distillation loss of mmkd is built on.
+
+    .. math::
+        \tau^2 \sum_k q(k) \left(\log q(k) - \log p_s(k)\right)
+
+    with the student's log-probabilities ``log_p_s`` (at temperature :math:`\tau`) and a
+    target distribution ``q`` (the teacher's softmax, a partial or averaged target, DKD's
+    binary or non-target distributions), both over dim 1. ``reduction`` as in
+    :func:`kl_divergence`.
+    """
+    terms = F.kl_div(log_p_s, target, reduction='none')
+    if reduction == 'none':
+        return tau**2 * terms
+    if reduction == 'mean':
+        return terms.mean() * tau**2
+    total = terms.sum() * tau**2
+    return total / log_p_s.size(0) if reduction == 'batchmean' else total
+
+
 def kl_divergence(preds_S: torch.Tensor, preds_T: torch.Tensor, tau: float = 1.0,
                   reduction: str = 'batchmean') -> torch.Tensor:
     r"""Temperature-scaled KL divergence from the teacher's to the student's distribution.
@@ -25,17 +46,9 @@ def kl_divergence(preds_S: torch.Tensor, preds_T: torch.Tensor, tau: float = 1.0
     The :math:`\tau^2` factor keeps the gradient scale independent of :math:`\tau` (Hinton et al.,
     Sec. 2).
     """
-    log_p_s = F.log_softmax(preds_S / tau, dim=1)
-    p_t = F.softmax(preds_T / tau, dim=1)
-    # Reduce here rather than in F.kl_div, whose 'mean' is announced to change meaning.
-    loss = tau**2 * F.kl_div(log_p_s, p_t, reduction='none')
-    if reduction == 'batchmean':
-        return loss.sum() / preds_S.size(0)
-    if reduction == 'sum':
-        return loss.sum()
-    if reduction == 'mean':
-        return loss.mean()
-    return loss
+    # Reduced in soft_kl rather than in F.kl_div, whose 'mean' is announced to change meaning.
+    return soft_kl(F.log_softmax(preds_S / tau, dim=1), F.softmax(preds_T / tau, dim=1), tau,
+                   reduction)
 
 
 @MODELS.register_module()

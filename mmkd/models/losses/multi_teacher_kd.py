@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from .checks import check_positive, check_same_shape
+from .kl_divergence import soft_kl
 
 
 def multi_teacher_kd(preds_S: torch.Tensor, preds_T: Sequence[torch.Tensor], tau: float = 1.0,
@@ -21,8 +22,7 @@ def multi_teacher_kd(preds_S: torch.Tensor, preds_T: Sequence[torch.Tensor], tau
         weights = [1.0] * len(preds_T)
     total = float(sum(weights))
     p_bar = sum(w * F.softmax(z / tau, dim=1) for w, z in zip(weights, preds_T)) / total
-    log_p_s = F.log_softmax(preds_S / tau, dim=1)
-    return tau**2 * F.kl_div(log_p_s, p_bar, reduction='sum') / preds_S.size(0)
+    return soft_kl(F.log_softmax(preds_S / tau, dim=1), p_bar, tau)
 
 
 @MODELS.register_module()

@@ -3,7 +3,8 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .feature_pairs import PairwiseFeatureLoss, pool_to_smaller
+from ..utils.feature_maps import pool_to_smaller
+from .feature_pairs import PairwiseFeatureLoss
 
 
 def _poly_kernel_mean(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from mmkd.registry import MODELS
 from ..teachers.needs import TeacherNeeds
 from .checks import check_positive, check_same_shape
+from .kl_divergence import soft_kl
 
 
 def pt_target(p_t: torch.Tensor, gt_labels: torch.Tensor) -> torch.Tensor:
@@ -71,8 +72,7 @@ def topk_target(p_t: torch.Tensor, k: int) -> torch.Tensor:
 
 def kd_to_target(preds_S: torch.Tensor, q: torch.Tensor, tau: float) -> torch.Tensor:
     r""":math:`\tau^2\,\mathrm{KL}(q \,\|\, \mathrm{softmax}(z_s/\tau))`, batch mean."""
-    log_p_s = F.log_softmax(preds_S / tau, dim=1)
-    return tau**2 * F.kl_div(log_p_s, q, reduction='sum') / preds_S.size(0)
+    return soft_kl(F.log_softmax(preds_S / tau, dim=1), q, tau)
 
 
 class _PartialKD(nn.Module):

@@ -3,7 +3,8 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .feature_pairs import PairwiseFeatureLoss, resize_to
+from ..utils.feature_maps import resize_to
+from .feature_pairs import PairwiseFeatureLoss
 
 
 def standardize_channels(f: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:

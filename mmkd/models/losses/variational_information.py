@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from .checks import check_positive
-from .feature_pairs import pool_to_smaller
+from ..utils.feature_maps import pool_to_smaller
 
 
 def vid_nll(mean: torch.Tensor, target: torch.Tensor, var: torch.Tensor) -> torch.Tensor:

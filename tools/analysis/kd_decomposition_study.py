@@ -33,7 +33,7 @@ from mmpretrain.structures import DataSample
 import mmkd.models  # noqa: F401  (registers the losses and algorithms)
 from mmkd.datasets.hierarchical_synthetic import HierarchicalGaussians
 from mmkd.registry import MODELS
-from .oracle_teacher import GaussianOracle
+from oracle_teacher import GaussianOracle
 
 METHODS = ('CE', 'LS', 'KD', 'KD-pt', 'KD-sim', 'KD-pt+sim', 'KD-topk')
 TEACHERS = ('oracle', 'mlp', 'mlp-ls')
