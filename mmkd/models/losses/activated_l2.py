@@ -1,8 +1,8 @@
 """The squared error where either feature is active (BYOT's feature loss)."""
 import torch
-import torch.nn as nn
 
 from mmkd.registry import MODELS
+from .distill_loss import DistillLoss
 from .checks import check_choice, check_same_shape
 
 
@@ -18,7 +18,7 @@ def activated_l2(preds_S: torch.Tensor, preds_T: torch.Tensor,
 
 
 @MODELS.register_module()
-class ActivatedL2Loss(nn.Module):
+class ActivatedL2Loss(DistillLoss):
     """See :func:`activated_l2`. With ``reduction='sum'`` it is the feature loss of the BYOT
     authors' code ("Be Your Own Teacher", Zhang et al., ICCV 2019), between a shallow exit's
     pooled feature and the deepest one's (weight 1e-6 there); the teacher side carries no
@@ -30,9 +30,9 @@ class ActivatedL2Loss(nn.Module):
     """
 
     def __init__(self, reduction: str = 'sum', loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         check_choice('reduction', reduction, ('sum', 'batchmean'), 'ActivatedL2Loss')
-        self.reduction, self.loss_weight = reduction, loss_weight
+        self.reduction = reduction
 
     def forward(self, preds_S: torch.Tensor, preds_T: torch.Tensor) -> torch.Tensor:
-        return self.loss_weight * activated_l2(preds_S, preds_T.detach(), self.reduction)
+        return self.loss_weight * activated_l2(preds_S, self.teacher_side(preds_T), self.reduction)

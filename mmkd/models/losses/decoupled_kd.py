@@ -1,9 +1,9 @@
 """Decoupled knowledge distillation (Zhao et al., CVPR 2022)."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from .distill_loss import DistillLoss
 from .checks import check_positive, check_same_shape
 from .kl_divergence import soft_kl
 
@@ -44,7 +44,7 @@ def dkd_loss(preds_S: torch.Tensor, preds_T: torch.Tensor, gt_labels: torch.Tens
 
 
 @MODELS.register_module()
-class DKDLoss(nn.Module):
+class DKDLoss(DistillLoss):
     """"Decoupled Knowledge Distillation", Zhao et al., CVPR 2022.
 
     See :func:`dkd_loss`. Matches mdistiller's ``dkd_loss`` and MMRazor's ``DKDLoss``. The
@@ -61,11 +61,9 @@ class DKDLoss(nn.Module):
 
     def __init__(self, tau: float = 4.0, alpha: float = 1.0, beta: float = 8.0,
                  loss_weight: float = 1.0, teacher_detach: bool = True) -> None:
-        super().__init__()
+        super().__init__(loss_weight, teacher_detach)
         check_positive('tau', tau, 'DKDLoss')
         self.tau, self.alpha, self.beta = tau, alpha, beta
-        self.loss_weight = loss_weight
-        self.teacher_detach = teacher_detach
 
     def forward(self, preds_S: torch.Tensor, preds_T: torch.Tensor,
                 gt_labels: torch.Tensor) -> torch.Tensor:
@@ -80,7 +78,6 @@ class DKDLoss(nn.Module):
             raise ValueError(
                 f'DKDLoss needs (B, K) logits with K > 2 classes, got {tuple(preds_S.shape)}: '
                 'with 2 classes the non-target distribution has one class and NCKD is always 0.')
-        if self.teacher_detach:
-            preds_T = preds_T.detach()
+        preds_T = self.teacher_side(preds_T)
         return self.loss_weight * dkd_loss(preds_S, preds_T, gt_labels, self.alpha, self.beta,
                                            self.tau)

@@ -1,9 +1,9 @@
 """DIST: distillation from a stronger teacher (Huang et al., NeurIPS 2022)."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from .distill_loss import DistillLoss
 from .checks import check_positive, check_same_shape
 
 
@@ -34,7 +34,7 @@ def dist_loss(preds_S: torch.Tensor, preds_T: torch.Tensor, inter_loss_weight: f
 
 
 @MODELS.register_module()
-class DISTLoss(nn.Module):
+class DISTLoss(DistillLoss):
     """"Knowledge Distillation from A Stronger Teacher", Huang et al., NeurIPS 2022.
 
     See :func:`dist_loss`. Matches the official DIST code and MMRazor's ``DISTLoss``
@@ -50,13 +50,11 @@ class DISTLoss(nn.Module):
 
     def __init__(self, inter_loss_weight: float = 1.0, intra_loss_weight: float = 1.0,
                  tau: float = 1.0, loss_weight: float = 1.0, teacher_detach: bool = True) -> None:
-        super().__init__()
+        super().__init__(loss_weight, teacher_detach)
         check_positive('tau', tau, 'DISTLoss')
         self.inter_loss_weight = inter_loss_weight
         self.intra_loss_weight = intra_loss_weight
         self.tau = tau
-        self.loss_weight = loss_weight
-        self.teacher_detach = teacher_detach
 
     def forward(self, preds_S: torch.Tensor, preds_T: torch.Tensor) -> torch.Tensor:
         """
@@ -65,7 +63,6 @@ class DISTLoss(nn.Module):
             preds_T: teacher logits (B, K).
         """
         check_same_shape(preds_S, preds_T, 'DISTLoss')
-        if self.teacher_detach:
-            preds_T = preds_T.detach()
+        preds_T = self.teacher_side(preds_T)
         return self.loss_weight * dist_loss(preds_S, preds_T, self.inter_loss_weight,
                                             self.intra_loss_weight, self.tau)

@@ -3,7 +3,8 @@
 from typing import Callable, Sequence, Union
 
 import torch
-import torch.nn as nn
+
+from .distill_loss import DistillLoss
 
 
 Maps = Union[torch.Tensor, Sequence[torch.Tensor]]
@@ -22,18 +23,21 @@ def sum_over_pairs(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], pre
     return sum(fn(s, t) for s, t in zip(preds_S, preds_T))
 
 
-class PairwiseFeatureLoss(nn.Module):
+class PairwiseFeatureLoss(DistillLoss):
     """Base of the losses between a student map and a teacher map: ``preds_S``/``preds_T`` are
     one map each or sequences of maps (one per layer, losses summed); the teacher side carries
-    no gradient; ``loss_weight`` is applied last. Subclasses define :meth:`pair_loss`."""
+    no gradient (:class:`DistillLoss`); ``loss_weight`` is applied last. Subclasses set
+    ``pair_fn`` (the pure function of one pair) or define :meth:`pair_loss`."""
+
+    #: ``fn(f_s, f_t)``, the loss of one pair (as a staticmethod)
+    pair_fn = None
 
     def __init__(self, loss_weight: float = 1.0) -> None:
-        super().__init__()
-        self.loss_weight = loss_weight
+        super().__init__(loss_weight)
 
     def pair_loss(self, f_s: torch.Tensor, f_t: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        return type(self).pair_fn(f_s, f_t)
 
     def forward(self, preds_S: Maps, preds_T: Maps) -> torch.Tensor:
-        return self.loss_weight * sum_over_pairs(lambda s, t: self.pair_loss(s, t.detach()),
-                                                 preds_S, preds_T, type(self).__name__)
+        return self.loss_weight * sum_over_pairs(self.pair_loss, preds_S,
+                                                 self.teacher_side(preds_T), type(self).__name__)

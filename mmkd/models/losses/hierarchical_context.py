@@ -2,10 +2,10 @@
 from typing import Sequence, Union
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from .distill_loss import DistillLoss
 from ..utils.feature_maps import as_map
 from .feature_pairs import sum_over_pairs
 
@@ -35,7 +35,7 @@ def hcl(f_s: torch.Tensor, f_t: torch.Tensor, levels: Sequence[int] = (4, 2, 1))
 
 
 @MODELS.register_module()
-class HCLLoss(nn.Module):
+class HCLLoss(DistillLoss):
     """The hierarchical context loss of ReviewKD (Chen et al., CVPR 2021, "Distilling Knowledge
     via Knowledge Review"), summed over levels, as mdistiller's ``hcl_loss``: see :func:`hcl`.
 
@@ -50,11 +50,10 @@ class HCLLoss(nn.Module):
     """
 
     def __init__(self, levels: Sequence[int] = (4, 2, 1), loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         self.levels = tuple(levels)
-        self.loss_weight = loss_weight
 
     def forward(self, preds_S: Union[torch.Tensor, Sequence[torch.Tensor]],
                 preds_T: Union[torch.Tensor, Sequence[torch.Tensor]]) -> torch.Tensor:
         return self.loss_weight * sum_over_pairs(
-            lambda s, t: hcl(s, t.detach(), self.levels), preds_S, preds_T, 'HCLLoss')
+            lambda s, t: hcl(s, t, self.levels), preds_S, self.teacher_side(preds_T), 'HCLLoss')

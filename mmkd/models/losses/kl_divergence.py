@@ -1,10 +1,10 @@
 """Vanilla knowledge distillation (Hinton et al., 2015)."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from ..teachers.needs import TeacherNeeds
+from .distill_loss import DistillLoss
 from .checks import REDUCTIONS, check_choice, check_positive, check_same_shape
 
 
@@ -52,7 +52,7 @@ def kl_divergence(preds_S: torch.Tensor, preds_T: torch.Tensor, tau: float = 1.0
 
 
 @MODELS.register_module()
-class KLDivergence(nn.Module):
+class KLDivergence(DistillLoss):
     """Vanilla KD loss: "Distilling the Knowledge in a Neural Network", Hinton et al., 2015.
 
     See :func:`kl_divergence` for the formula. Matches mdistiller's ``kd_loss`` (with the default
@@ -71,13 +71,11 @@ class KLDivergence(nn.Module):
 
     def __init__(self, tau: float = 1.0, reduction: str = 'batchmean', loss_weight: float = 1.0,
                  teacher_detach: bool = True) -> None:
-        super().__init__()
+        super().__init__(loss_weight, teacher_detach)
         check_positive('tau', tau, 'KLDivergence')
         check_choice('reduction', reduction, REDUCTIONS, 'KLDivergence')
         self.tau = tau
         self.reduction = reduction
-        self.loss_weight = loss_weight
-        self.teacher_detach = teacher_detach
 
     def forward(self, preds_S: torch.Tensor, preds_T: torch.Tensor) -> torch.Tensor:
         """
@@ -86,6 +84,5 @@ class KLDivergence(nn.Module):
             preds_T: teacher logits, same shape.
         """
         check_same_shape(preds_S, preds_T, 'KLDivergence')
-        if self.teacher_detach:
-            preds_T = preds_T.detach()
+        preds_T = self.teacher_side(preds_T)
         return self.loss_weight * kl_divergence(preds_S, preds_T, self.tau, self.reduction)

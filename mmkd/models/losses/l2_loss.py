@@ -1,9 +1,9 @@
 """Squared-error feature matching: FitNets hints (Romero et al., 2015)."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from .distill_loss import DistillLoss
 from .checks import check_choice, check_same_shape
 
 L2_REDUCTIONS = ('mean', 'batchmean', 'sum')
@@ -33,7 +33,7 @@ def l2_loss(preds_S: torch.Tensor, preds_T: torch.Tensor, normalize: bool = Fals
 
 
 @MODELS.register_module()
-class L2Loss(nn.Module):
+class L2Loss(DistillLoss):
     """FitNets hint loss: "FitNets: Hints for Thin Deep Nets", Romero et al., ICLR 2015.
 
     See :func:`l2_loss`. The defaults (no normalisation, mean over elements) give mdistiller's
@@ -50,12 +50,10 @@ class L2Loss(nn.Module):
 
     def __init__(self, normalize: bool = False, reduction: str = 'mean', loss_weight: float = 1.0,
                  teacher_detach: bool = True) -> None:
-        super().__init__()
+        super().__init__(loss_weight, teacher_detach)
         check_choice('reduction', reduction, L2_REDUCTIONS, 'L2Loss')
         self.normalize = normalize
         self.reduction = reduction
-        self.loss_weight = loss_weight
-        self.teacher_detach = teacher_detach
 
     def forward(self, preds_S: torch.Tensor, preds_T: torch.Tensor) -> torch.Tensor:
         """
@@ -64,6 +62,5 @@ class L2Loss(nn.Module):
             preds_T: teacher features of the same shape.
         """
         check_same_shape(preds_S, preds_T, 'L2Loss')
-        if self.teacher_detach:
-            preds_T = preds_T.detach()
+        preds_T = self.teacher_side(preds_T)
         return self.loss_weight * l2_loss(preds_S, preds_T, self.normalize, self.reduction)

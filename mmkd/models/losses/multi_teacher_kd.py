@@ -2,11 +2,11 @@
 from typing import List, Optional, Sequence, Union
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from .checks import check_positive, check_same_shape
+from .distill_loss import DistillLoss
 from .kl_divergence import soft_kl
 
 
@@ -26,7 +26,7 @@ def multi_teacher_kd(preds_S: torch.Tensor, preds_T: Sequence[torch.Tensor], tau
 
 
 @MODELS.register_module()
-class MultiTeacherKLDivergence(nn.Module):
+class MultiTeacherKLDivergence(DistillLoss):
     """Vanilla KD against the (weighted) average of several teachers' soft targets.
 
     ``preds_T`` is the list a ``MultiTeacherDistiller`` mapping with ``teacher=[...]`` or
@@ -42,7 +42,7 @@ class MultiTeacherKLDivergence(nn.Module):
 
     def __init__(self, tau: float = 1.0, teacher_weights: Optional[Sequence[float]] = None,
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         check_positive('tau', tau, 'MultiTeacherKLDivergence')
         if teacher_weights is not None and (not teacher_weights or min(teacher_weights) < 0
                                             or sum(teacher_weights) <= 0):
@@ -50,7 +50,6 @@ class MultiTeacherKLDivergence(nn.Module):
                              f'a positive sum, got {teacher_weights}')
         self.tau = tau
         self.teacher_weights = None if teacher_weights is None else list(teacher_weights)
-        self.loss_weight = loss_weight
 
     def forward(self, preds_S: torch.Tensor,
                 preds_T: Union[torch.Tensor, List[torch.Tensor]]) -> torch.Tensor:
@@ -69,4 +68,4 @@ class MultiTeacherKLDivergence(nn.Module):
                                  f'{len(weights)} teacher_weights')
             weights = None
         return self.loss_weight * multi_teacher_kd(
-            preds_S, [z.detach() for z in preds_T], self.tau, weights)
+            preds_S, self.teacher_side(preds_T), self.tau, weights)

@@ -61,8 +61,4 @@ class OFDLoss(PairwiseFeatureLoss):
         loss_weight (float): multiplies the loss. Defaults to 1.0.
     """
 
-    def __init__(self, loss_weight: float = 1.0) -> None:
-        super().__init__(loss_weight)
-
-    def pair_loss(self, f_s: torch.Tensor, f_t: torch.Tensor) -> torch.Tensor:
-        return ofd_loss(f_s, f_t)
+    pair_fn = staticmethod(ofd_loss)

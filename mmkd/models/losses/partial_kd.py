@@ -27,12 +27,12 @@ classes):
   uniformly over the other :math:`K - k` classes.
 """
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from ..teachers.needs import TeacherNeeds
 from .checks import check_positive, check_same_shape
+from .distill_loss import DistillLoss
 from .kl_divergence import soft_kl
 
 
@@ -75,13 +75,12 @@ def kd_to_target(preds_S: torch.Tensor, q: torch.Tensor, tau: float) -> torch.Te
     return soft_kl(F.log_softmax(preds_S / tau, dim=1), q, tau)
 
 
-class _PartialKD(nn.Module):
+class _PartialKD(DistillLoss):
 
     def __init__(self, tau: float = 1.0, loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         check_positive('tau', tau, type(self).__name__)
         self.tau = tau
-        self.loss_weight = loss_weight
 
     def _check_classes(self, preds_S: torch.Tensor, minimum: int = 2) -> None:
         if preds_S.dim() != 2 or preds_S.size(1) < minimum:
@@ -103,7 +102,7 @@ class KDPartialPT(_PartialKD):
         """preds_S, preds_T: (B, K) logits; gt_labels: (B,)."""
         check_same_shape(preds_S, preds_T, 'KDPartialPT')
         self._check_classes(preds_S)
-        q = pt_target(F.softmax(preds_T.detach() / self.tau, dim=1), gt_labels)
+        q = pt_target(F.softmax(self.teacher_side(preds_T) / self.tau, dim=1), gt_labels)
         return self.loss_weight * kd_to_target(preds_S, q, self.tau)
 
 
@@ -153,7 +152,7 @@ class KDPartialPTSim(KDPartialSim):
         if weight_T.dim() != 2 or weight_T.size(0) != preds_S.size(1):
             raise ValueError(f'KDPartialPTSim.weight_T must be (K={preds_S.size(1)}, D), got '
                              f'{tuple(weight_T.shape)}')
-        p_t = F.softmax(preds_T.detach() / self.tau, dim=1)
+        p_t = F.softmax(self.teacher_side(preds_T) / self.tau, dim=1)
         q = pt_sim_target(p_t, weight_T, gt_labels, self.sim_tau)
         return self.loss_weight * kd_to_target(preds_S, q, self.tau)
 
@@ -185,5 +184,5 @@ class KDPartialTopK(_PartialKD):
         """preds_S, preds_T: (B, K) logits with K > k."""
         check_same_shape(preds_S, preds_T, 'KDPartialTopK')
         self._check_classes(preds_S, minimum=self.k + 1)
-        q = topk_target(F.softmax(preds_T.detach() / self.tau, dim=1), self.k)
+        q = topk_target(F.softmax(self.teacher_side(preds_T) / self.tau, dim=1), self.k)
         return self.loss_weight * kd_to_target(preds_S, q, self.tau)

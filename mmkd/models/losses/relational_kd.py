@@ -50,11 +50,17 @@ def rkd_angle_loss(preds_S, preds_T, with_l2_norm: bool = False) -> torch.Tensor
 
 
 class _RKD(nn.Module):
+    """An RKD term: ``rkd_fn`` on the two sides' embeddings, weighted."""
+
+    rkd_fn = None
 
     def __init__(self, loss_weight: float, with_l2_norm: bool = False) -> None:
         super().__init__()
         self.loss_weight = loss_weight
         self.with_l2_norm = with_l2_norm
+
+    def forward(self, preds_S: torch.Tensor, preds_T: torch.Tensor) -> torch.Tensor:
+        return self.loss_weight * type(self).rkd_fn(preds_S, preds_T, self.with_l2_norm)
 
 
 @MODELS.register_module()
@@ -72,11 +78,10 @@ class DistanceWiseRKD(_RKD):
         with_l2_norm (bool): normalise the embeddings first. Defaults to False.
     """
 
+    rkd_fn = staticmethod(rkd_distance_loss)
+
     def __init__(self, loss_weight: float = 25.0, with_l2_norm: bool = False) -> None:
         super().__init__(loss_weight, with_l2_norm)
-
-    def forward(self, preds_S: torch.Tensor, preds_T: torch.Tensor) -> torch.Tensor:
-        return self.loss_weight * rkd_distance_loss(preds_S, preds_T, self.with_l2_norm)
 
 
 @MODELS.register_module()
@@ -89,8 +94,7 @@ class AngleWiseRKD(_RKD):
         with_l2_norm (bool): normalise the embeddings first. Defaults to False.
     """
 
+    rkd_fn = staticmethod(rkd_angle_loss)
+
     def __init__(self, loss_weight: float = 50.0, with_l2_norm: bool = False) -> None:
         super().__init__(loss_weight, with_l2_norm)
-
-    def forward(self, preds_S: torch.Tensor, preds_T: torch.Tensor) -> torch.Tensor:
-        return self.loss_weight * rkd_angle_loss(preds_S, preds_T, self.with_l2_norm)

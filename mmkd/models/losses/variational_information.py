@@ -6,6 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from .distill_loss import DistillLoss
 from .checks import check_positive
 from ..utils.feature_maps import pool_to_smaller
 
@@ -19,7 +20,7 @@ def vid_nll(mean: torch.Tensor, target: torch.Tensor, var: torch.Tensor) -> torc
 
 
 @MODELS.register_module()
-class VIDLoss(nn.Module):
+class VIDLoss(DistillLoss):
     r"""Variational information distillation: "Variational Information Distillation for
     Knowledge Transfer", Ahn et al., CVPR 2019.
 
@@ -41,7 +42,7 @@ class VIDLoss(nn.Module):
 
     def __init__(self, in_channels: int, mid_channels: int, out_channels: int,
                  init_pred_var: float = 5.0, eps: float = 1e-5, loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         check_positive('init_pred_var', init_pred_var, 'VIDLoss')
 
         def conv1x1(cin, cout):
@@ -53,11 +54,11 @@ class VIDLoss(nn.Module):
         # softplus^-1(init_pred_var - eps)
         self.log_scale = nn.Parameter(
             torch.full((out_channels, ), math.log(math.expm1(init_pred_var - eps))))
-        self.eps, self.loss_weight = eps, loss_weight
+        self.eps = eps
 
     def variance(self) -> torch.Tensor:
         return F.softplus(self.log_scale) + self.eps
 
     def forward(self, preds_S: torch.Tensor, preds_T: torch.Tensor) -> torch.Tensor:
-        f_s, f_t = pool_to_smaller(preds_S, preds_T.detach())
+        f_s, f_t = pool_to_smaller(preds_S, self.teacher_side(preds_T))
         return self.loss_weight * vid_nll(self.regressor(f_s), f_t, self.variance())
