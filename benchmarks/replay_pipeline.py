@@ -179,7 +179,7 @@ def data_path(cfg, batches):
 def build_cache(root, cache_dir, teacher_cfg, teacher_ckpt, num):
     """A one-slot top-10 cache of the teacher over the replayable dataset, by mmkd's builder."""
     from mmengine.config import Config
-    from mmkd.cli.build_teacher_cache import build
+    from mmkd.engine.teacher_cache_builder import build
     cfg = Config(dict(
         default_scope='mmkd',
         model=kd_cfg(teacher_cfg, teacher_ckpt, teacher_cache=dict(dir=cache_dir, topk=10)),

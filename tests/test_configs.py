@@ -108,7 +108,7 @@ def check_config(cfg, ckpt_dir, tmp_path):
 def build_small_cache(cfg, tmp_path):
     """Build the config's teacher cache on 32 samples and one slot; return a batch of them."""
     from mmengine.dataset import pseudo_collate
-    from mmkd.cli.build_teacher_cache import build
+    from mmkd.engine.teacher_cache_builder import build
     from mmkd.registry import DATASETS
     assert any(h['type'] == 'ReplayAugmentationHook' for h in cfg.custom_hooks)
     cfg.model.teacher_cache.dir = str(tmp_path / 'cache')

@@ -197,7 +197,7 @@ def train_one(cfg_dict: dict, work_dir: str, seed: int, epochs: Optional[int],
     import torch
     from mmengine.config import Config
     import mmkd  # noqa: F401  (registries, mmkd:: configs)
-    from mmkd.utils import scripted_run_config, scripted_runner
+    from .scripted_runs import scripted_run_config, scripted_runner
     torch.set_num_threads(1)
     # the text is not read back (the file of a variant does not exist)
     cfg = Config(cfg_dict, filename=cfg_path, cfg_text=f'# {osp.basename(cfg_path)}\n')
@@ -305,7 +305,7 @@ def run(configs: Sequence[str], seeds: Sequence[int], work_dir: str, teacher_con
                 # one cache per config and teacher, built once for every seed
                 run_cfg.model.teacher_cache.dir = osp.join(work_dir, 'teacher_caches', name)
                 if name not in cached:
-                    from mmkd.cli.build_teacher_cache import build
+                    from mmkd.engine.teacher_cache_builder import build
                     log(f'teacher cache for {name} ({time.time() - start:.0f} s)')
                     build(run_cfg)
                     cached.add(name)

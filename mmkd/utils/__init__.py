@@ -5,13 +5,11 @@ from .checkpoint import (CheckpointFileError, DamagedCheckpointError, NotACheckp
 from .config_errors import KDConfigError, suggest
 from .dist_utils import gather_batches, setup_cpu_distributed, unwrap_model
 from .resume import check_resumable, find_resumable_checkpoint
-from .run_config import scripted_run_config, scripted_runner
 
 __all__ = [
     'KDConfigError', 'suggest', 'UnsafeCheckpointError', 'CheckpointFileError',
     'DamagedCheckpointError', 'NotACheckpointError', 'check_resumable',
     'find_resumable_checkpoint', 'allow_checkpoint_types',
     'checkpoint_safe_globals', 'load_checkpoint_file', 'register_safe_checkpoint_loader',
-    'setup_cpu_distributed', 'gather_batches', 'unwrap_model', 'scripted_run_config',
-    'scripted_runner'
+    'setup_cpu_distributed', 'gather_batches', 'unwrap_model'
 ]

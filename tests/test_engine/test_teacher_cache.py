@@ -13,7 +13,7 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.runner import Runner
 
-from mmkd.cli.build_teacher_cache import build
+from mmkd.engine.teacher_cache_builder import build
 from mmkd.registry import DATASETS, MODELS
 from mmkd.utils import KDConfigError, load_checkpoint_file
 

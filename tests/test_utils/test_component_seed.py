@@ -81,7 +81,7 @@ def test_cached_live_and_alone_runs_start_from_the_same_student(tmp_path, teache
     """Through tools/train.py, same config and seed: a run reading the teacher cache, one with
     the live teacher, and the student trained alone. With lr=0 the checkpoint after one step
     holds the initial weights."""
-    from mmkd.cli.build_teacher_cache import build
+    from mmkd.engine.teacher_cache_builder import build
     cfg = cache_config(tmp_path / 'w', teacher_ckpt, tmp_path / 'cache', epochs=1)
     cfg.train_dataloader.dataset.dataset.num_train = 32  # one step
     build(cfg)

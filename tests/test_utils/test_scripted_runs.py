@@ -1,6 +1,6 @@
 from mmengine.config import Config
 
-from mmkd.utils import scripted_run_config
+from mmkd.analysis.scripted_runs import scripted_run_config
 
 
 def test_scripted_run_config_shortens_schedules_and_keeps_the_original():

@@ -37,6 +37,6 @@ def scripted_runner(cfg: Config):
     """The runner of mmkd's commands (``mmkd.engine.runner.build_runner``: same hooks, same
     seeding) with the stack's known harmless warnings filtered."""
     from mmkd.engine.runner import build_runner
-    from .quiet import quiet_known_warnings
+    from mmkd.utils.quiet import quiet_known_warnings
     quiet_known_warnings()
     return build_runner(cfg)
