@@ -2,11 +2,8 @@
 # resnet32x4 (64x32x32, 128x16x16, 256x8x8) -> shufflev1 (240x16x16, 480x8x8, 960x4x4); conv-BN
 # regressors to the teacher's shapes. 30 initialisation epochs (AB loss alone), then 240 epochs of
 # CE.
-_base_ = [
-    '../_base_/models/cifar_kd/resnet32x4_shufflev1.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_init30_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/ab_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet32x4_shufflev1.py',
+          '../_base_/cifar100_run_init30_240e.py', '../_base_/distillers/ab_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
@@ -22,5 +19,4 @@ model = dict(
         distill_losses={{_base_.ab_losses3}},
         loss_forward_mappings={{_base_.ab_mappings3}}))
 custom_hooks = {{_base_.ab_hooks}}
-# Lighter students train at lr 0.01 in the benchmarks.
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

@@ -2,11 +2,8 @@
 # (256x32x32, 512x16x16, 1024x8x8, 2048x4x4) -> mobilenetv2 (12x16x16, 16x8x8, 48x4x4, 160x2x2);
 # conv-BN regressors to the teacher's shapes. 30 initialisation epochs (AB loss alone), then 240
 # epochs of CE.
-_base_ = [
-    '../_base_/models/cifar_kd/resnet50_mobilenetv2.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_init30_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/ab_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet50_mobilenetv2.py',
+          '../_base_/cifar100_run_init30_240e.py', '../_base_/distillers/ab_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
@@ -24,5 +21,4 @@ model = dict(
         distill_losses={{_base_.ab_losses4}},
         loss_forward_mappings={{_base_.ab_mappings4}}))
 custom_hooks = {{_base_.ab_hooks}}
-# Lighter students train at lr 0.01 in the benchmarks.
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

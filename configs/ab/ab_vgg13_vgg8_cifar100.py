@@ -1,11 +1,8 @@
 # AB (setting in configs/_base_/distillers/ab_cifar.py): pre-ReLU maps of every stage of vgg13
 # (128x16x16, 256x8x8, 512x4x4, 512x4x4) -> vgg8 (128x16x16, 256x8x8, 512x4x4, 512x4x4); equal
 # shapes, so no regressors. 30 initialisation epochs (AB loss alone), then 240 epochs of CE.
-_base_ = [
-    '../_base_/models/cifar_kd/vgg13_vgg8.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_init30_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/ab_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/vgg13_vgg8.py',
+          '../_base_/cifar100_run_init30_240e.py', '../_base_/distillers/ab_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',

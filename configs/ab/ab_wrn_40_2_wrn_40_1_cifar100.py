@@ -1,11 +1,8 @@
 # AB (setting in configs/_base_/distillers/ab_cifar.py): pre-ReLU maps of every stage of wrn_40_2
 # (32x32x32, 64x16x16, 128x8x8) -> wrn_40_1 (16x32x32, 32x16x16, 64x8x8); conv-BN regressors to
 # the teacher's shapes. 30 initialisation epochs (AB loss alone), then 240 epochs of CE.
-_base_ = [
-    '../_base_/models/cifar_kd/wrn_40_2_wrn_40_1.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_init30_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/ab_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/wrn_40_2_wrn_40_1.py',
+          '../_base_/cifar100_run_init30_240e.py', '../_base_/distillers/ab_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',

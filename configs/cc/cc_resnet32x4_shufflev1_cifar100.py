@@ -1,10 +1,7 @@
 # CC (setting in configs/_base_/distillers/cc_cifar.py) on the pooled features of resnet32x4 (256)
 # -> shufflev1 (960), each through a 128-d linear embedding.
-_base_ = [
-    '../_base_/models/cifar_kd/resnet32x4_shufflev1.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/cc_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet32x4_shufflev1.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/cc_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
@@ -15,5 +12,4 @@ model = dict(
             embed_t=dict(type='LinearConnector', in_channels=256, out_channels=128)),
         distill_losses={{_base_.cc_losses}},
         loss_forward_mappings={{_base_.cc_mappings}}))
-# Lighter students train at lr 0.01 in the benchmarks.
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

@@ -1,10 +1,7 @@
 # CRD (setting in configs/_base_/distillers/crd_cifar.py) on the pooled features of resnet110 (64)
 # -> resnet32 (64); the training set wrapped in SampleIndexDataset.
-_base_ = [
-    '../_base_/models/cifar_kd/resnet110_resnet32.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/crd_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet110_resnet32.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/crd_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',

@@ -1,10 +1,7 @@
 # CRD (setting in configs/_base_/distillers/crd_cifar.py) on the pooled features of resnet50
 # (2048) -> mobilenetv2 (1280); the training set wrapped in SampleIndexDataset.
-_base_ = [
-    '../_base_/models/cifar_kd/resnet50_mobilenetv2.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/crd_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet50_mobilenetv2.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/crd_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
@@ -19,5 +16,4 @@ train_dataloader = dict(
     persistent_workers=True,
     dataset=dict(_delete_=True, type='SampleIndexDataset', num_negatives=16384,
                  negatives='other_classes', dataset={{_base_.train_dataset}}))
-# Lighter students train at lr 0.01 in the benchmarks.
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

@@ -1,10 +1,7 @@
 # CWD (setting in configs/_base_/distillers/cwd_cifar.py): pre-ReLU last-stage maps of wrn_40_2
 # (128x8x8) -> wrn_16_2 (128x8x8), the student's through conv1x1-BN to the teacher's channels.
-_base_ = [
-    '../_base_/models/cifar_kd/wrn_40_2_wrn_16_2.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/cwd_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/wrn_40_2_wrn_16_2.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/cwd_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',

@@ -1,10 +1,7 @@
 # FitNets (setting in configs/_base_/distillers/fitnets_stage2.py): the student's stage 2
 # (16 ch, 8x8) regressed to the teacher's (512 ch, 16x16) by conv-BN-ReLU.
-_base_ = [
-    '../_base_/models/cifar_kd/resnet50_mobilenetv2.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/fitnets_stage2.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet50_mobilenetv2.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/fitnets_stage2.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
@@ -20,5 +17,4 @@ model = dict(
                 act_cfg=dict(type='ReLU'))),
         distill_losses={{_base_.hint_losses}},
         loss_forward_mappings={{_base_.hint_mappings}}))
-# Lighter students train at lr 0.01 in the benchmarks.
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

@@ -1,10 +1,7 @@
 # FitNets (setting in configs/_base_/distillers/fitnets_stage2.py): the student's stage 2
 # (256 ch, 8x8) regressed to the teacher's (256 ch, 8x8) by conv-BN-ReLU.
-_base_ = [
-    '../_base_/models/cifar_kd/vgg13_vgg8.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/fitnets_stage2.py'
-]
+_base_ = ['../_base_/models/cifar_kd/vgg13_vgg8.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/fitnets_stage2.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',

@@ -1,10 +1,7 @@
 # FitNets (setting in configs/_base_/distillers/fitnets_stage2.py): the student's stage 2
 # (32 ch, 16x16) regressed to the teacher's (64 ch, 16x16) by conv-BN-ReLU.
-_base_ = [
-    '../_base_/models/cifar_kd/wrn_40_2_wrn_40_1.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/fitnets_stage2.py'
-]
+_base_ = ['../_base_/models/cifar_kd/wrn_40_2_wrn_40_1.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/fitnets_stage2.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',

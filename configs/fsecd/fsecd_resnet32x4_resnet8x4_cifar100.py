@@ -1,11 +1,8 @@
 # FSECD (setting in configs/_base_/distillers/fsecd_cifar.py): the pooled features of resnet32x4
 # (256) -> resnet8x4 (256), the student's through a linear projector into the teacher's feature
 # space.
-_base_ = [
-    '../_base_/models/cifar_kd/resnet32x4_resnet8x4.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/fsecd_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet32x4_resnet8x4.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/fsecd_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',

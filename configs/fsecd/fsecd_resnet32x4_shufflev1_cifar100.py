@@ -1,11 +1,8 @@
 # FSECD (setting in configs/_base_/distillers/fsecd_cifar.py): the pooled features of resnet32x4
 # (256) -> shufflev1 (960), the student's through a linear projector into the teacher's feature
 # space.
-_base_ = [
-    '../_base_/models/cifar_kd/resnet32x4_shufflev1.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/fsecd_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet32x4_shufflev1.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/fsecd_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
@@ -14,5 +11,4 @@ model = dict(
         connectors=dict(proj=dict(type='LinearConnector', in_channels=960, out_channels=256)),
         distill_losses={{_base_.fsecd_losses}},
         loss_forward_mappings={{_base_.fsecd_mappings}}))
-# Lighter students train at lr 0.01 in the benchmarks.
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

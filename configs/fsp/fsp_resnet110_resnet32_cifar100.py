@@ -1,10 +1,7 @@
 # FSP (setting in configs/_base_/distillers/fsp_cifar.py) between consecutive maps of the stem and
 # every stage of resnet110 -> resnet32 (equal widths: 16, 32, 64).
-_base_ = [
-    '../_base_/models/cifar_kd/resnet110_resnet32.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_init30_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/fsp_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet110_resnet32.py',
+          '../_base_/cifar100_run_init30_240e.py', '../_base_/distillers/fsp_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',

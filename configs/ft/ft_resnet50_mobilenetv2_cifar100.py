@@ -1,11 +1,8 @@
 # FT (setting in configs/_base_/distillers/ft_cifar.py) on the last stage of resnet50 (2048x4x4)
 # -> mobilenetv2 (160x2x2): 30 epochs of paraphraser reconstruction (MSE) alone, then 240 epochs
 # with FT (beta 200).
-_base_ = [
-    '../_base_/models/cifar_kd/resnet50_mobilenetv2.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_init30_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/ft_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet50_mobilenetv2.py',
+          '../_base_/cifar100_run_init30_240e.py', '../_base_/distillers/ft_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
@@ -18,5 +15,4 @@ model = dict(
         distill_losses={{_base_.ft_losses}},
         loss_forward_mappings={{_base_.ft_mappings}}))
 custom_hooks = {{_base_.ft_hooks}}
-# Lighter students train at lr 0.01 in the benchmarks.
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

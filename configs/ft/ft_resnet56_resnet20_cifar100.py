@@ -1,11 +1,8 @@
 # FT (setting in configs/_base_/distillers/ft_cifar.py) on the last stage of resnet56 (64x8x8) ->
 # resnet20 (64x8x8): 30 epochs of paraphraser reconstruction (MSE) alone at lr 0.01 (the reference
 # code's rate for ResNet/WRN students), then 240 epochs with FT (beta 200).
-_base_ = [
-    '../_base_/models/cifar_kd/resnet56_resnet20.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_init30_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/ft_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet56_resnet20.py',
+          '../_base_/cifar100_run_init30_240e.py', '../_base_/distillers/ft_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',

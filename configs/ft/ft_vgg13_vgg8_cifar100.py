@@ -1,11 +1,8 @@
 # FT (setting in configs/_base_/distillers/ft_cifar.py) on the last stage of vgg13 (512x4x4) ->
 # vgg8 (512x4x4): 30 epochs of paraphraser reconstruction (MSE) alone, then 240 epochs with FT
 # (beta 200).
-_base_ = [
-    '../_base_/models/cifar_kd/vgg13_vgg8.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_init30_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/ft_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/vgg13_vgg8.py',
+          '../_base_/cifar100_run_init30_240e.py', '../_base_/distillers/ft_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',

@@ -1,9 +1,4 @@
 # The distiller is in configs/_base_/distillers/kd_pt.py; see README.md in this folder.
-_base_ = [
-    '../_base_/models/cifar_kd/resnet32x4_resnet8x4.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/kd_pt.py'
-]
-model = dict(
-    architecture=dict(head=dict(loss=dict(loss_weight={{_base_.student_loss_weight}}))),
-    distiller={{_base_.distiller}})
+_base_ = ['../_base_/models/cifar_kd/resnet32x4_resnet8x4.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/kd_pt.py']
+model = dict(architecture={{_base_.student_head}}, distiller={{_base_.distiller}})

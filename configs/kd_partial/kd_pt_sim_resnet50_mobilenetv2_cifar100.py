@@ -1,11 +1,5 @@
 # The distiller is in configs/_base_/distillers/kd_pt_sim.py; see README.md in this folder.
-_base_ = [
-    '../_base_/models/cifar_kd/resnet50_mobilenetv2.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/kd_pt_sim.py'
-]
-model = dict(
-    architecture=dict(head=dict(loss=dict(loss_weight={{_base_.student_loss_weight}}))),
-    distiller={{_base_.distiller}})
-# Lighter students train at lr 0.01 in the benchmarks.
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+_base_ = ['../_base_/models/cifar_kd/resnet50_mobilenetv2.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/kd_pt_sim.py']
+model = dict(architecture={{_base_.student_head}}, distiller={{_base_.distiller}})
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

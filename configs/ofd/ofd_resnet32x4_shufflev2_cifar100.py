@@ -2,11 +2,8 @@
 # resnet32x4 (64x32x32, 128x16x16, 256x8x8) -> shufflev2 (116x16x16, 232x8x8, 464x4x4); student
 # through conv1x1-BN, teacher (pooled to the student size where larger) raised to the margin of
 # the BN before its ReLU.
-_base_ = [
-    '../_base_/models/cifar_kd/resnet32x4_shufflev2.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/ofd_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet32x4_shufflev2.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/ofd_cifar.py']
 model = dict(
     teacher_norm_train=True,
     distiller=dict(
@@ -28,5 +25,4 @@ model = dict(
                          channels=256, output_size=4)),
         distill_losses={{_base_.ofd_losses3}},
         loss_forward_mappings={{_base_.ofd_mappings3}}))
-# Lighter students train at lr 0.01 in the benchmarks.
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

@@ -2,11 +2,8 @@
 # (128x16x16, 256x8x8, 512x4x4, 512x4x4) -> mobilenetv2 (12x16x16, 16x8x8, 48x4x4, 160x2x2);
 # student through conv1x1-BN, teacher (pooled to the student size where larger) raised to the
 # margin of the BN before its ReLU.
-_base_ = [
-    '../_base_/models/cifar_kd/vgg13_mobilenetv2.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/ofd_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/vgg13_mobilenetv2.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/ofd_cifar.py']
 model = dict(
     teacher_norm_train=True,
     distiller=dict(
@@ -32,5 +29,4 @@ model = dict(
                          channels=512, output_size=2)),
         distill_losses={{_base_.ofd_losses4}},
         loss_forward_mappings={{_base_.ofd_mappings4}}))
-# Lighter students train at lr 0.01 in the benchmarks.
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

@@ -2,11 +2,8 @@
 # wrn_40_2 (32x32x32, 64x16x16, 128x8x8) -> wrn_40_1 (16x32x32, 32x16x16, 64x8x8); student through
 # conv1x1-BN, teacher (pooled to the student size where larger) raised to the margin of the BN
 # before its ReLU.
-_base_ = [
-    '../_base_/models/cifar_kd/wrn_40_2_wrn_40_1.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/ofd_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/wrn_40_2_wrn_40_1.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/ofd_cifar.py']
 model = dict(
     teacher_norm_train=True,
     distiller=dict(

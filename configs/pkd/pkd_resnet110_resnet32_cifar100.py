@@ -1,10 +1,7 @@
 # PKD (setting in configs/_base_/distillers/pkd_cifar.py): last-stage maps of resnet110 (64x8x8)
 # -> resnet32 (64x8x8), the student's through conv1x1-BN to the teacher's channels.
-_base_ = [
-    '../_base_/models/cifar_kd/resnet110_resnet32.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/pkd_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet110_resnet32.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/pkd_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',

@@ -1,11 +1,8 @@
 # PKD (setting in configs/_base_/distillers/pkd_cifar.py): last-stage maps of resnet50 (2048x4x4)
 # -> mobilenetv2 (160x2x2), the student's through conv1x1-BN to the teacher's channels; sizes are
 # matched by the loss.
-_base_ = [
-    '../_base_/models/cifar_kd/resnet50_mobilenetv2.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/pkd_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet50_mobilenetv2.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/pkd_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
@@ -16,5 +13,4 @@ model = dict(
                       kernel_size=1, norm_cfg=dict(type='BN'), act_cfg=None)),
         distill_losses={{_base_.pkd_losses}},
         loss_forward_mappings={{_base_.pkd_mappings}}))
-# Lighter students train at lr 0.01 in the benchmarks.
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

@@ -1,10 +1,7 @@
 # PKD (setting in configs/_base_/distillers/pkd_cifar.py): last-stage maps of vgg13 (512x4x4) ->
 # vgg8 (512x4x4), the student's through conv1x1-BN to the teacher's channels.
-_base_ = [
-    '../_base_/models/cifar_kd/vgg13_vgg8.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/pkd_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/vgg13_vgg8.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/pkd_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',

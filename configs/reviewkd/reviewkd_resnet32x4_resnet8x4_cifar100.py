@@ -2,11 +2,8 @@
 # (64x32x32, 128x16x16, 256x8x8) and pooled feature, fused deepest first, against the teacher's
 # pre-ReLU stages (64x32x32, 128x16x16, 256x8x8) and pooled feature; resnet32x4 -> resnet8x4. HCL
 # weight 5, as mdistiller's config for this pair.
-_base_ = [
-    '../_base_/models/cifar_kd/resnet32x4_resnet8x4.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/reviewkd_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet32x4_resnet8x4.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/reviewkd_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',

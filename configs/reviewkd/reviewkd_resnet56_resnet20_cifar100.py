@@ -1,11 +1,8 @@
 # ReviewKD (setting in configs/_base_/distillers/reviewkd_cifar.py): the student's stages
 # (16x32x32, 32x16x16, 64x8x8) and pooled feature, fused deepest first, against the teacher's pre-
 # ReLU stages (16x32x32, 32x16x16, 64x8x8) and pooled feature; resnet56 -> resnet20.
-_base_ = [
-    '../_base_/models/cifar_kd/resnet56_resnet20.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/reviewkd_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet56_resnet20.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/reviewkd_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',

@@ -2,11 +2,8 @@
 # (12x16x16, 16x8x8, 48x4x4, 160x2x2) and pooled feature, fused deepest first, against the
 # teacher's pre-ReLU stages (128x16x16, 256x8x8, 512x4x4, 512x4x4) and pooled feature; vgg13 ->
 # mobilenetv2.
-_base_ = [
-    '../_base_/models/cifar_kd/vgg13_mobilenetv2.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/reviewkd_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/vgg13_mobilenetv2.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/reviewkd_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
@@ -18,5 +15,4 @@ model = dict(
         distill_losses={{_base_.reviewkd_losses}},
         loss_forward_mappings={{_base_.review_mappings4}}))
 custom_hooks = {{_base_.reviewkd_hooks}}
-# Lighter students train at lr 0.01 in the benchmarks.
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

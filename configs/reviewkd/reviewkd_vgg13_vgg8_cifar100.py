@@ -2,11 +2,8 @@
 # (128x16x16, 256x8x8, 512x4x4, 512x4x4) and pooled feature, fused deepest first, against the
 # teacher's pre-ReLU stages (128x16x16, 256x8x8, 512x4x4, 512x4x4) and pooled feature; vgg13 ->
 # vgg8.
-_base_ = [
-    '../_base_/models/cifar_kd/vgg13_vgg8.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/reviewkd_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/vgg13_vgg8.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/reviewkd_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',

@@ -1,11 +1,8 @@
 # ReviewKD (setting in configs/_base_/distillers/reviewkd_cifar.py): the student's stages
 # (32x32x32, 64x16x16, 128x8x8) and pooled feature, fused deepest first, against the teacher's
 # pre-ReLU stages (32x32x32, 64x16x16, 128x8x8) and pooled feature; wrn_40_2 -> wrn_16_2.
-_base_ = [
-    '../_base_/models/cifar_kd/wrn_40_2_wrn_16_2.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/reviewkd_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/wrn_40_2_wrn_16_2.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/reviewkd_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',

@@ -1,10 +1,6 @@
 # RKD (setting in configs/_base_/distillers/rkd_cifar.py) on the pooled features of vgg13 (512) ->
 # mobilenetv2 (1280).
-_base_ = [
-    '../_base_/models/cifar_kd/vgg13_mobilenetv2.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/rkd_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/vgg13_mobilenetv2.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/rkd_cifar.py']
 model = dict(distiller={{_base_.rkd_distiller}})
-# Lighter students train at lr 0.01 in the benchmarks.
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

@@ -1,8 +1,5 @@
 # RKD (setting in configs/_base_/distillers/rkd_cifar.py) on the pooled features of wrn_40_2 (128)
 # -> wrn_16_2 (128).
-_base_ = [
-    '../_base_/models/cifar_kd/wrn_40_2_wrn_16_2.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/rkd_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/wrn_40_2_wrn_16_2.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/rkd_cifar.py']
 model = dict(distiller={{_base_.rkd_distiller}})

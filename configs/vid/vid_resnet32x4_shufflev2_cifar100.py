@@ -1,11 +1,8 @@
 # VID (setting in configs/_base_/distillers/vid_cifar.py) on every stage of resnet32x4 (64x32x32,
 # 128x16x16, 256x8x8) -> shufflev2 (116x16x16, 232x8x8, 464x4x4): one VIDLoss per stage, its
 # regressor student -> teacher channels (mid = teacher's).
-_base_ = [
-    '../_base_/models/cifar_kd/resnet32x4_shufflev2.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/vid_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet32x4_shufflev2.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/vid_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
@@ -19,5 +16,4 @@ model = dict(
             loss_vid3=dict(type='VIDLoss', in_channels=464, mid_channels=256,
                             out_channels=256, init_pred_var=5.0, loss_weight=1.0)),
         loss_forward_mappings={{_base_.vid_mappings3}}))
-# Lighter students train at lr 0.01 in the benchmarks.
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

@@ -1,11 +1,8 @@
 # VID (setting in configs/_base_/distillers/vid_cifar.py) on every stage of resnet50 (256x32x32,
 # 512x16x16, 1024x8x8, 2048x4x4) -> mobilenetv2 (12x16x16, 16x8x8, 48x4x4, 160x2x2): one VIDLoss
 # per stage, its regressor student -> teacher channels (mid = teacher's).
-_base_ = [
-    '../_base_/models/cifar_kd/resnet50_mobilenetv2.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/vid_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet50_mobilenetv2.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/vid_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
@@ -21,5 +18,4 @@ model = dict(
             loss_vid4=dict(type='VIDLoss', in_channels=160, mid_channels=2048,
                             out_channels=2048, init_pred_var=5.0, loss_weight=1.0)),
         loss_forward_mappings={{_base_.vid_mappings4}}))
-# Lighter students train at lr 0.01 in the benchmarks.
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

@@ -1,11 +1,8 @@
 # VID (setting in configs/_base_/distillers/vid_cifar.py) on every stage of resnet56 (16x32x32,
 # 32x16x16, 64x8x8) -> resnet20 (16x32x32, 32x16x16, 64x8x8): one VIDLoss per stage, its regressor
 # student -> teacher channels (mid = teacher's).
-_base_ = [
-    '../_base_/models/cifar_kd/resnet56_resnet20.py', '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar100_240e.py', '../_base_/default_runtime.py',
-    '../_base_/distillers/vid_cifar.py'
-]
+_base_ = ['../_base_/models/cifar_kd/resnet56_resnet20.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/vid_cifar.py']
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',

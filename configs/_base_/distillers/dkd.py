@@ -3,6 +3,8 @@
 # take as `custom_hooks = {{_base_.dkd_warmup_hooks}}`.
 _base_ = ['./logits.py']
 student_loss_weight = 1.0
+# the student's own loss at that weight, as a pair config's model.architecture override
+student_head = dict(head=dict(loss=dict(loss_weight=student_loss_weight)))
 distiller = dict(
     distill_losses=dict(loss_dkd=dict(type='DKDLoss', tau=4.0, alpha=1.0, beta=8.0)),
     loss_forward_mappings=dict(loss_dkd={{_base_.logits_mapping}}))

@@ -2,6 +2,8 @@
 # logit-layer weight rows (a Parameter recorder); the teacher's forward pass is skipped.
 _base_ = ['./logits.py']
 student_loss_weight = 0.1
+# the student's own loss at that weight, as a pair config's model.architecture override
+student_head = dict(head=dict(loss=dict(loss_weight=student_loss_weight)))
 distiller = dict(
     type='ConfigurableDistiller',
     student_recorders={{_base_.logits_recorders}},
