@@ -73,9 +73,8 @@ METRICS = Registry('metric', parent=MMENGINE_METRICS, locations=['mmkd.evaluatio
 EVALUATOR = Registry(
     'evaluator', parent=MMENGINE_EVALUATOR, locations=['mmkd.evaluation'])
 
-VISUALIZERS = Registry(
-    'visualizer', parent=MMENGINE_VISUALIZERS, locations=['mmkd.visualization'])
-VISBACKENDS = Registry(
-    'vis_backend', parent=MMENGINE_VISBACKENDS, locations=['mmkd.visualization'])
+# mmkd adds no visualizer or backend of its own: MMEngine's (and mmpretrain's) serve.
+VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, locations=_ENGINE)
+VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, locations=_ENGINE)
 
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, locations=_MODELS)

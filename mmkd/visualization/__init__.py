@@ -1,1 +1,0 @@
-"""Visualizers of mmkd. MMEngine's are used as they are."""
