@@ -56,3 +56,21 @@ def test_validation_names_the_models_of_a_multi_teacher_algorithm(tmp_path, teac
     runner.val_loop.models = ['t3']
     with pytest.raises(KDConfigError, match="DistillValLoop.models: .*no model 't3' to evaluate"):
         runner.val_loop.run()
+
+
+def test_the_loop_is_mmengines_and_its_evaluator_adds_the_other_models(tmp_path, teacher_ckpt):
+    from mmengine.runner import ValLoop
+    from mmkd.engine.runner.distill_val_loop import DistillValLoop
+    from mmkd.evaluation import ModelsEvaluator
+    from mmkd.utils import KDConfigError
+    # no copy of ValLoop.run: the loop runs MMEngine's, inside the comparison context only
+    assert DistillValLoop.__mro__[1].run is not ValLoop.run and 'super().run()' in \
+        __import__('inspect').getsource(DistillValLoop.__mro__[1].run)
+    cfg = digits_kd_config(tmp_path, teacher_ckpt, epochs=1)
+    cfg.val_cfg = dict(type='DistillValLoop', models='all')
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert isinstance(runner.val_loop.evaluator, ModelsEvaluator)
+    assert 'teacher/accuracy/top1' in runner.val_loop.run()
+    with pytest.raises(KDConfigError, match='models must be a list of model names or "all"'):
+        DistillValLoop(runner, runner.val_dataloader, cfg.val_evaluator, models='teacher')
