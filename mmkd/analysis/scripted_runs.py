@@ -1,5 +1,7 @@
 """Config overrides for runs that scripts launch in a loop (demo, benchmark harness)."""
 import copy
+import os.path as osp
+import uuid
 from typing import Optional
 
 from mmengine.config import Config
@@ -10,13 +12,19 @@ def scripted_run_config(cfg: Config, work_dir: str, seed: int, epochs: Optional[
                         log_level: str = 'WARNING') -> Config:
     """A copy of ``cfg`` for one run of a sweep.
 
-    Sets the work dir and seed; with ``epochs``, the number of epochs and the ``T_max`` of every
-    scheduler that has one (cosine schedules then still end at the last epoch); validates every
-    ``val_interval`` epochs (only at the end by default); saves one checkpoint, at the end; and
-    keeps the console quiet (``log_level``, no per-iteration logging).
+    Sets the work dir, a name of its own (so runs of one process never share MMEngine's
+    logger or visualizer) and the seed; with ``epochs``, the number of epochs and the
+    ``T_max`` of every scheduler that has one (cosine schedules then still end at the last
+    epoch); validates every ``val_interval`` epochs (only at the end by default); saves one
+    checkpoint, at the end; and keeps the console quiet (``log_level``, no per-iteration
+    logging).
     """
     cfg = copy.deepcopy(cfg)
     cfg.work_dir = work_dir
+    # MMEngine names a run's logger and visualizer <experiment>_<timestamp> and reuses one of
+    # that name: two runs of a sweep started in the same second in one process would share
+    # them, and the second one's log and scalars would go to the first one's work dir
+    cfg.experiment_name = f'{osp.basename(osp.normpath(work_dir))}_{uuid.uuid4().hex[:8]}'
     cfg.randomness = dict(seed=seed, deterministic=False)
     cfg.log_level = log_level
     if epochs:

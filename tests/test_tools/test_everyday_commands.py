@@ -86,8 +86,11 @@ def test_ctrl_c_says_where_the_run_stopped_and_how_to_continue(tmp_path):
         param_scheduler = dict(T_max=30)
     ''')
     env = dict(os.environ, OMP_NUM_THREADS='1')
+    # SIGINT as a terminal delivers it, also when the tests run as a background job (whose
+    # children start with SIGINT ignored, which Python keeps)
     proc = subprocess.Popen([PY, TRAIN, cfg, '--work-dir', 'w'], cwd=str(tmp_path), env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 300
     while not (tmp_path / 'w' / 'epoch_2.pth').exists():
         assert proc.poll() is None and time.time() < deadline, proc.communicate()

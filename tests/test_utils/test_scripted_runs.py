@@ -20,3 +20,23 @@ def test_scripted_run_config_shortens_schedules_and_keeps_the_original():
     kept = scripted_run_config(cfg, '/tmp/w', seed=0, val_interval=1, log_level='ERROR')
     assert kept.train_cfg.max_epochs == 240 and kept.train_cfg.val_interval == 1
     assert kept.log_level == 'ERROR' and kept.default_hooks.checkpoint.interval == 240
+
+
+def test_runs_of_one_process_started_in_the_same_second_keep_their_own_logs(tmp_path,
+                                                                           monkeypatch):
+    import glob
+    import os.path as osp
+    import time
+    from helpers import digits_kd_config, STUDENT, PREPROCESSOR
+    from mmkd.analysis.scripted_runs import scripted_runner
+    # every runner of this test gets the same timestamp, as two runs started in one second
+    real = time.strftime
+    monkeypatch.setattr(time, 'strftime', lambda fmt, *a: real(fmt, time.localtime(0)))
+    cfg = digits_kd_config(tmp_path / 'unused', None, epochs=1)
+    cfg.model = dict(STUDENT, data_preprocessor=PREPROCESSOR)
+    for seed in (0, 1):
+        scripted_runner(scripted_run_config(cfg, str(tmp_path / f'seed{seed}'), seed)).train()
+    for seed in (0, 1):
+        scalars = glob.glob(osp.join(str(tmp_path), f'seed{seed}', '*', 'vis_data',
+                                     'scalars.json'))
+        assert len(scalars) == 1 and 'accuracy/top1' in open(scalars[0]).read(), seed
