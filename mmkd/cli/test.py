@@ -1,7 +1,8 @@
 """Evaluate a checkpoint: ``tools/test.py CONFIG CHECKPOINT`` (or ``mmkd-test``).
 
 For a distillation config the student is evaluated, and the teacher is neither built nor loaded
-(its checkpoint need not exist), unless ``--evaluate-teacher`` asks for the teacher's metrics too.
+(its checkpoint need not exist), unless ``--models NAME ...`` (a teacher's, a peer's or an exit's
+name) or ``--evaluate-teacher`` (every model the algorithm names) asks for their metrics too.
 """
 import argparse
 import os
@@ -21,8 +22,11 @@ def parse_args(argv=None):
     parser.add_argument('--out', help='dump the raw predictions to this pickle file')
     parser.add_argument(
         '--evaluate-teacher', action='store_true',
-        help='also evaluate the teacher of a distillation config (needs its checkpoint); its '
-        'metrics are logged as teacher/...')
+        help='also evaluate every other model of a distillation config (its teachers, which '
+        'need their checkpoints, peers, exits); metrics are logged as NAME/..., e.g. teacher/...')
+    parser.add_argument(
+        '--models', nargs='+', metavar='NAME',
+        help='also evaluate these models of the algorithm by name (a teacher, a peer, an exit)')
     add_run_arguments(parser)
     return parse_run_arguments(parser, argv)
 
@@ -46,14 +50,16 @@ def main(argv=None):
     cfg.load_from = args.checkpoint
     if not os.path.isfile(args.checkpoint):
         raise KDConfigError(f'checkpoint {args.checkpoint!r} does not exist')
+    others = 'all' if args.evaluate_teacher else args.models
     if distillation_algorithm(cfg.get('model')):
-        if args.evaluate_teacher:
-            cfg.test_cfg = dict(type='mmkd.DistillTestLoop', evaluate_teacher=True)
+        if others:
+            cfg.test_cfg = dict(type='mmkd.DistillTestLoop', models=others)
         else:
             cfg.model.student_only = True
-    elif args.evaluate_teacher:
-        raise KDConfigError('--evaluate-teacher needs a distillation config; '
-                            f'model.type={cfg.model.get("type")!r} has no teacher')
+    elif others:
+        flag = '--evaluate-teacher' if args.evaluate_teacher else '--models'
+        raise KDConfigError(f'{flag} needs a distillation config; '
+                            f'model.type={cfg.model.get("type")!r} has no other models')
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise SystemExit('--out must be a .pkl or .pickle file')

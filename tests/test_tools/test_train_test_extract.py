@@ -192,3 +192,25 @@ def test_launch_scripts_explain_themselves():
                          capture_output=True, text=True,
                          env=dict(PATH='/usr/bin:/bin', PYTHON='/bin/false'))
     assert out.returncode == 2 and 'cannot import torch and mmkd' in out.stderr
+
+
+def test_test_tool_evaluates_the_named_models_of_any_algorithm(tmp_path):
+    """``tools/test.py --models NAME`` evaluates a peer (or a teacher, an exit) by name."""
+    cfg = tmp_path / 'dml.py'
+    cfg.write_text(textwrap.dedent(f'''
+        _base_ = [{osp.join(ROOT, 'configs/dml/dml_convnet-peers_digits.py')!r}]
+        train_dataloader = dict(batch_size=32, dataset=dict(num_train=64))
+        train_cfg = dict(max_epochs=1, val_interval=1)
+        param_scheduler = dict(T_max=1)
+    '''))
+    out = run_tool(['tools/train.py', str(cfg), '--work-dir', str(tmp_path / 'w')])
+    assert out.returncode == 0, out.stderr[-3000:]
+    ckpt = str(tmp_path / 'w' / 'epoch_1.pth')
+    out = run_tool(['tools/test.py', str(cfg), ckpt, '--work-dir', str(tmp_path / 't'),
+                    '--models', 'peer2'])
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert 'peer2/accuracy/top1' in out.stdout + out.stderr
+    out = run_tool(['tools/test.py', str(cfg), ckpt, '--work-dir', str(tmp_path / 't'),
+                    '--models', 'peer3'])
+    assert out.returncode == 2
+    assert "has no model 'peer3' to evaluate. Did you mean 'peer2'?" in out.stderr

@@ -137,13 +137,16 @@ def check_preprocessor_classes(model: nn.Module, preprocessor: Optional[nn.Modul
 
 def algorithm_class(model_cfg: dict, key: str = 'model.type') -> type:
     """The registered class a model config builds (an mmkd algorithm, or any model), found
-    in mmkd's scope as the runner would find it."""
-    from mmkd.utils.scopes import mmkd_scope
+    in the scope the model is built in (:mod:`mmkd.utils.scopes`)."""
     name = model_cfg.get('type') if isinstance(model_cfg, dict) else None
+    if isinstance(name, type):
+        return name
     if not isinstance(name, str):
         raise KDConfigError(f'{key} is missing: the model config needs a "type"')
-    with mmkd_scope():
-        cls = MODELS.get(name)
+    scope = model_scope(model_cfg)
+    if '.' not in name and scope not in (None, 'mmkd'):
+        name = f'{scope}.{name}'  # mmkd's registry finds another package's types by prefix
+    cls = MODELS.get(name)
     if cls is None:
         raise KDConfigError(f'{key}={name!r} is not registered (is its module in '
                             'custom_imports?)')
