@@ -273,3 +273,16 @@ def test_a_cache_built_by_two_processes_equals_one_built_by_one_and_serves_two(
     assert out.returncode == 0, failure_text(out)
     assert 'distill.loss_kd' in out.stdout + out.stderr
     assert (tmp_path / 'dist' / 'epoch_1.pth').is_file()
+
+
+def test_a_cached_config_keeps_the_lean_options_its_cache_is_built_with(tmp_path, teacher_ckpt):
+    """One config with teacher_lean and teacher_cache: the builder runs the teacher lean, and
+    training from that cache accepts the same config (it does not run the teacher)."""
+    cfg = cache_config(tmp_path / 'work', teacher_ckpt, tmp_path / 'cache')
+    cfg.model.teacher_lean = dict(channels_last=True)
+    meta = build(cfg)
+    assert meta['complete'] and meta['teacher_lean']['channels_last'] is True
+    cached = MODELS.build(copy.deepcopy(cfg.model))
+    assert cached.teacher is None and cached.teacher_cache is not None
+    losses = step_losses(cached, first_batch(cfg))
+    assert set(losses) == {'student.loss', 'distill.loss_kd'}

@@ -19,7 +19,8 @@ def check_lean_options(cfg: Optional[dict], key: str, policy: str = 'frozen') ->
         return {}
     if not isinstance(cfg, dict):
         raise KDConfigError(f'{key} must be a dict with keys {list(LEAN_KEYS)}, got {cfg!r}')
-    if policy != 'frozen':
+    # a cached teacher keeps them: the cache builder runs the teacher with them
+    if policy not in ('frozen', 'cached'):
         raise KDConfigError(f'{key} is for a frozen teacher (a trained or EMA teacher needs its '
                             f'full-precision pass); this one is {policy!r}')
     check_keys(cfg, LEAN_KEYS, key)
