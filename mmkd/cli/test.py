@@ -34,11 +34,11 @@ def parse_args(argv=None):
 def distillation_algorithm(model_cfg) -> bool:
     """Whether ``model_cfg`` builds one of mmkd's algorithms (which can skip the teacher)."""
     from mmkd.models.algorithms import BaseAlgorithm
-    from mmkd.registry import MODELS
-    obj_type = model_cfg.get('type') if isinstance(model_cfg, dict) else None
-    if not isinstance(obj_type, str):
-        return isinstance(obj_type, type) and issubclass(obj_type, BaseAlgorithm)
-    cls = MODELS.get(obj_type)
+    from mmkd.models.utils.model_builder import algorithm_class
+    try:
+        cls = algorithm_class(model_cfg)
+    except KDConfigError:  # not a registered type: the runner says what is wrong with it
+        return False
     return isinstance(cls, type) and issubclass(cls, BaseAlgorithm)
 
 

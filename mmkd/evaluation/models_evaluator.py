@@ -25,16 +25,15 @@ class ModelsEvaluator(Evaluator):
 
     Args:
         evaluator (Evaluator): the loop's evaluator (its metrics are taken over).
-        loop: the val or test loop: its runner, dataloader, ``fp16``, and its
-            ``evaluated_models()``: the models to evaluate, or ``'all'`` for every model the
-            algorithm names.
-        step (str): the model's step method, ``'val_step'`` or ``'test_step'``.
+        loop: the val or test loop: its runner, dataloader, ``fp16``, ``step`` (the model's
+            step method, ``'val_step'`` or ``'test_step'``) and ``evaluated_models()`` (the
+            models to evaluate, or ``'all'`` for every model the algorithm names).
     """
 
-    def __init__(self, evaluator: Evaluator, loop, step: str) -> None:
+    def __init__(self, evaluator: Evaluator, loop) -> None:
         super().__init__(evaluator.metrics)
         self.dataset_meta = evaluator.dataset_meta
-        self.loop, self.step = loop, step
+        self.loop = loop
 
     def evaluate(self, size: int) -> dict:
         metrics = super().evaluate(size)
@@ -77,7 +76,7 @@ class ModelsEvaluator(Evaluator):
         return metrics
 
     def _evaluate(self, model, name: str, size: int) -> dict:
-        step = getattr(model, self.step)
+        step = getattr(model, self.loop.step)
         with model.predict_with(name):
             for data_batch in self.loop.dataloader:
                 with autocast(enabled=self.loop.fp16):

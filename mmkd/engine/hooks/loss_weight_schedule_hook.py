@@ -6,7 +6,7 @@ from mmengine.hooks import Hook
 from mmkd.registry import HOOKS
 from mmkd.utils.config_errors import KDConfigError
 from ..loss_weight_schedules import build_schedule
-from .algorithm_losses import distilling_algorithm, drop_stale_loss_logs, factors_by_distiller
+from .algorithm_losses import distilling_algorithm, drop_stale_loss_logs, resolve_loss
 
 
 @HOOKS.register_module()
@@ -45,15 +45,19 @@ class LossWeightScheduleHook(Hook):
 
     def before_train(self, runner) -> None:
         model = distilling_algorithm(runner, 'LossWeightScheduleHook')
-        factors_by_distiller(model, dict.fromkeys(self.schedules, 1.0),
-                             'LossWeightScheduleHook.schedules')
+        # the (distiller, loss) each schedule scales, resolved once
+        self._targets = {name: resolve_loss(model, name, f'LossWeightScheduleHook.schedules.'
+                                                         f'{name}')
+                         for name in self.schedules}
 
     def before_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None) -> None:
         model = distilling_algorithm(runner, 'LossWeightScheduleHook')
-        factors = {name: float(schedule(runner.epoch if schedule.by_epoch else runner.iter))
-                   for name, schedule in self.schedules.items()}
+        by_distiller: Dict[str, Dict[str, float]] = {}
+        for name, schedule in self.schedules.items():
+            distiller, loss = self._targets[name]
+            by_distiller.setdefault(distiller, {})[loss] = float(
+                schedule(runner.epoch if schedule.by_epoch else runner.iter))
         distillers = model.distillers()
-        for name, by_loss in factors_by_distiller(model, factors,
-                                                  'LossWeightScheduleHook.schedules').items():
+        for name, by_loss in by_distiller.items():
             distillers[name].set_loss_weight_factors(by_loss, 'LossWeightScheduleHook')
         drop_stale_loss_logs(runner, model)

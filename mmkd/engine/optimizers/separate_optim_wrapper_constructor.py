@@ -7,8 +7,7 @@ from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 
 from mmkd.registry import OPTIM_WRAPPER_CONSTRUCTORS
 from mmkd.utils.config_errors import KDConfigError, suggest
-
-OWN_KEYS = ('modules', )
+from mmkd.utils.dist_utils import unwrap_model
 
 
 class _Parts(nn.Module):
@@ -50,11 +49,10 @@ class SeparateOptimWrapperConstructor:
         if not isinstance(optim_wrapper_cfg, dict) or not optim_wrapper_cfg:
             raise KDConfigError('optim_wrapper: SeparateOptimWrapperConstructor needs '
                                 'name -> optimizer wrapper config entries')
-        self.cfgs = {name: dict(cfg) for name, cfg in optim_wrapper_cfg.items()}
+        self.cfgs = dict(optim_wrapper_cfg)
 
     def __call__(self, model: nn.Module) -> OptimWrapperDict:
-        if hasattr(model, 'module'):  # a model wrapper (DDP): its parts are the inner model's
-            model = model.module
+        model = unwrap_model(model)  # a model wrapper's (DDP) parts are the inner model's
         children = dict(model.named_children())
         owner: Dict[str, str] = {}
         wrappers = {}
@@ -63,6 +61,7 @@ class SeparateOptimWrapperConstructor:
             if not isinstance(cfg, dict) or 'optimizer' not in cfg:
                 raise KDConfigError(f'{key} must be an optimizer wrapper config with an '
                                     f'"optimizer", got {cfg!r}')
+            cfg = dict(cfg)  # popped below; the constructor's own config stays whole
             modules = cfg.pop('modules', [name])
             if isinstance(modules, str):
                 modules = [modules]

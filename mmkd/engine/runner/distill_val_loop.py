@@ -32,7 +32,7 @@ class _OtherModelsEvaluation:
                                 f'or "all", got {models!r}')
         self.evaluate_teacher = evaluate_teacher
         self.models = models if isinstance(models, str) else list(models or [])
-        self.evaluator = ModelsEvaluator(self.evaluator, self, self.step)
+        self.evaluator = ModelsEvaluator(self.evaluator, self)
 
     def evaluated_models(self):
         """The models evaluated beside the student: names, or ``'all'``."""

@@ -4,10 +4,11 @@ from typing import Dict, List, Optional
 import torch
 import torch.nn as nn
 
-from ..distillers import ConfigurableDistiller
 from mmkd.utils.config_errors import KDConfigError
+from ..distillers import ConfigurableDistiller
 from ..teachers import Teacher, nested_keys, teachers_as_modules
-from ..teachers.teacher import check_names
+from ..teachers.cached import open_teacher_cache
+from ..teachers.teacher import SAVED_POLICIES, check_names
 from .base_algorithm import BaseAlgorithm, ModelEntry
 from .ema_teacher import EMATeacherMixin
 
@@ -57,16 +58,14 @@ class BaseTeacherDistill(EMATeacherMixin, BaseAlgorithm):
                               f'{preprocessors}.{name}', policies, defaults)
                 for name, cfg in cfgs.items()}
 
-    def add_teachers(self, teachers: Dict[str, Teacher], distiller,
-                     place: Dict[str, nn.ModuleDict] = None) -> None:
-        """Build ``teachers`` (unless ``student_only``), put their modules at their paths,
+    def add_teachers(self, teachers: Dict[str, Teacher], distiller) -> None:
+        """Build ``teachers`` (unless ``student_only``), put their modules at their paths
+        (a ``'<dict>.<name>'`` path goes into a ``ModuleDict`` already on the algorithm),
         build the distiller and install everything.
 
         Args:
             teachers: name -> Teacher, in the order they run.
             distiller: the distiller's config (or module).
-            place: ``ModuleDict``\\ s already set on the algorithm that hold teachers at
-                ``'<dict>.<name>'`` paths (none for a single ``'teacher'`` attribute).
         """
         self._teachers = dict(teachers)
         ema = [t for t in teachers.values() if t.policy == 'ema']
@@ -89,7 +88,6 @@ class BaseTeacherDistill(EMATeacherMixin, BaseAlgorithm):
         for teacher in teachers.values():
             teacher.install(self, self.distiller)
             if teacher.policy == 'cached':
-                from ..teachers.cached import open_teacher_cache
                 teacher.cache = open_teacher_cache(teacher, self)
 
     @staticmethod
@@ -97,7 +95,7 @@ class BaseTeacherDistill(EMATeacherMixin, BaseAlgorithm):
         """A teacher's :class:`ModelEntry`: an EMA teacher without a model config has the
         student's architecture; trained and EMA teachers are saved, frozen ones are not."""
         config = student_cfg if model_cfg is None and policy == 'ema' else model_cfg
-        return ModelEntry(key, config, prefix, policy in ('trainable', 'ema'))
+        return ModelEntry(key, config, prefix, policy in SAVED_POLICIES)
 
     def _set_path(self, path: str, module: Optional[nn.Module]) -> None:
         parent, _, child = path.rpartition('.')

@@ -14,6 +14,8 @@ from .loading import (exclude_from_checkpoints, ignore_loaded_entries, load_teac
                       set_norm_layers_eval, set_norm_layers_train)
 
 POLICIES = ('frozen', 'trainable', 'ema', 'cached')
+# the policies whose weights the algorithm's checkpoints hold (trained or averaged ones)
+SAVED_POLICIES = ('trainable', 'ema')
 TEACHER_KEYS = ('model', 'ckpt', 'policy', 'data_preprocessor', 'lean', 'norm_train',
                 'norm_eval', 'ema_momentum', 'cache', 'early_exit')
 
@@ -118,7 +120,7 @@ class Teacher:
     @property
     def saved(self) -> bool:
         """Whether checkpoints hold its weights (trained or averaged ones)."""
-        return self.policy in ('trainable', 'ema')
+        return self.policy in SAVED_POLICIES
 
     @property
     def loaded_from_checkpoint(self) -> bool:
@@ -227,5 +229,5 @@ def policy_from_flags(policy: Optional[str], trainable: bool, cache: Optional[di
     return resolved
 
 
-__all__ = ['Teacher', 'POLICIES', 'TEACHER_KEYS', 'nested_keys', 'teachers_as_modules',
+__all__ = ['Teacher', 'POLICIES', 'SAVED_POLICIES', 'TEACHER_KEYS', 'nested_keys', 'teachers_as_modules',
            'check_names', 'policy_from_flags']
