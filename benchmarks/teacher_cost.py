@@ -78,7 +78,7 @@ def kd_algorithm(student, teacher_cfg, teacher_ckpt, pre, options):
 def build_cache(path, teacher_cfg, teacher_ckpt, pre, data):
     """A one-slot cache of the benchmark batch (its samples indexed 0..B-1)."""
     from mmkd.models.teachers.cached import teacher_logits_for_cache
-    from mmkd.models.utils.teacher_output_cache import (TeacherCacheWriter, check_cache_options,
+    from mmkd.models.teachers.output_cache import (TeacherCacheWriter, check_cache_options,
                                                         teacher_cache_fields)
     student = MODELS.build(classifier(18, ce_weight=0.1))
     algo = kd_algorithm(student, teacher_cfg, teacher_ckpt, pre, {}).eval()

@@ -1,15 +1,5 @@
-# CC (setting in configs/_base_/distillers/cc_cifar.py) on the pooled features of resnet32x4 (256)
-# -> shufflev2 (1024), each through a 128-d linear embedding.
+# CC on resnet32x4 -> shufflev2: see README.md in this folder.
 _base_ = ['../_base_/models/cifar_kd/resnet32x4_shufflev2.py',
-          '../_base_/cifar100_run_240e.py', '../_base_/distillers/cc_cifar.py']
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(feat={{_base_.pooled}}),
-        teacher_recorders=dict(feat={{_base_.pooled}}),
-        connectors=dict(
-            embed_s=dict(type='LinearConnector', in_channels=1024, out_channels=128),
-            embed_t=dict(type='LinearConnector', in_channels=256, out_channels=128)),
-        distill_losses={{_base_.cc_losses}},
-        loss_forward_mappings={{_base_.cc_mappings}}))
+          '../_base_/distillers/cc_cifar.py']
+model = dict(distiller={{_base_.cc_distiller}})
 optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

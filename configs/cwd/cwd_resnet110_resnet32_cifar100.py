@@ -1,14 +1,4 @@
-# CWD (setting in configs/_base_/distillers/cwd_cifar.py): pre-ReLU last-stage maps of resnet110
-# (64x8x8) -> resnet32 (64x8x8), the student's through conv1x1-BN to the teacher's channels.
+# CWD on resnet110 -> resnet32: see README.md in this folder.
 _base_ = ['../_base_/models/cifar_kd/resnet110_resnet32.py',
-          '../_base_/cifar100_run_240e.py', '../_base_/distillers/cwd_cifar.py']
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(feat={{_base_.pre_taps3.stage3}}),
-        teacher_recorders=dict(feat={{_base_.pre_taps3.stage3}}),
-        connectors=dict(
-            proj=dict(type='ConvModuleConnector', in_channel=64, out_channel=64,
-                      kernel_size=1, norm_cfg=dict(type='BN'), act_cfg=None)),
-        distill_losses={{_base_.cwd_losses}},
-        loss_forward_mappings={{_base_.cwd_mappings}}))
+          '../_base_/distillers/cwd_cifar.py']
+model = dict(distiller={{_base_.cwd_distiller3}})

@@ -1,19 +1,4 @@
-# FitNets (setting in configs/_base_/distillers/fitnets_stage2.py): the student's stage 2
-# (128 ch, 16x16) regressed to the teacher's (128 ch, 16x16) by conv-BN-ReLU.
+# FitNets on resnet32x4 -> resnet8x4: see README.md in this folder.
 _base_ = ['../_base_/models/cifar_kd/resnet32x4_resnet8x4.py',
-          '../_base_/cifar100_run_240e.py', '../_base_/distillers/fitnets_stage2.py']
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders={{_base_.stage2_recorders}},
-        teacher_recorders={{_base_.stage2_recorders}},
-        connectors=dict(
-            hint=dict(
-                type='ConvModuleConnector',
-                in_channel=128,
-                out_channel=128,
-                kernel_size=1,
-                norm_cfg=dict(type='BN'),
-                act_cfg=dict(type='ReLU'))),
-        distill_losses={{_base_.hint_losses}},
-        loss_forward_mappings={{_base_.hint_mappings}}))
+          '../_base_/distillers/fitnets_stage2.py']
+model = dict(distiller={{_base_.fitnets_distiller}})

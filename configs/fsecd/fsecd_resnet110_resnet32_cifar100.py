@@ -1,13 +1,4 @@
-# FSECD (setting in configs/_base_/distillers/fsecd_cifar.py): the pooled features of resnet110
-# (64) -> resnet32 (64), the student's through a linear projector into the teacher's feature
-# space.
+# FSECD on resnet110 -> resnet32: see README.md in this folder.
 _base_ = ['../_base_/models/cifar_kd/resnet110_resnet32.py',
-          '../_base_/cifar100_run_240e.py', '../_base_/distillers/fsecd_cifar.py']
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(feat={{_base_.pooled}}),
-        teacher_recorders=dict(feat={{_base_.pooled}}),
-        connectors=dict(proj=dict(type='LinearConnector', in_channels=64, out_channels=64)),
-        distill_losses={{_base_.fsecd_losses}},
-        loss_forward_mappings={{_base_.fsecd_mappings}}))
+          '../_base_/distillers/fsecd_cifar.py']
+model = dict(distiller={{_base_.fsecd_distiller}})

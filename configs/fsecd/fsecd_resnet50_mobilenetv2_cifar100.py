@@ -1,14 +1,5 @@
-# FSECD (setting in configs/_base_/distillers/fsecd_cifar.py): the pooled features of resnet50
-# (2048) -> mobilenetv2 (1280), the student's through a linear projector into the teacher's
-# feature space.
+# FSECD on resnet50 -> mobilenetv2: see README.md in this folder.
 _base_ = ['../_base_/models/cifar_kd/resnet50_mobilenetv2.py',
-          '../_base_/cifar100_run_240e.py', '../_base_/distillers/fsecd_cifar.py']
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(feat={{_base_.pooled}}),
-        teacher_recorders=dict(feat={{_base_.pooled}}),
-        connectors=dict(proj=dict(type='LinearConnector', in_channels=1280, out_channels=2048)),
-        distill_losses={{_base_.fsecd_losses}},
-        loss_forward_mappings={{_base_.fsecd_mappings}}))
+          '../_base_/distillers/fsecd_cifar.py']
+model = dict(distiller={{_base_.fsecd_distiller}})
 optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

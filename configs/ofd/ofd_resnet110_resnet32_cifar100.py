@@ -1,27 +1,4 @@
-# OFD (setting in configs/_base_/distillers/ofd_cifar.py): pre-ReLU maps of every stage of
-# resnet110 (16x32x32, 32x16x16, 64x8x8) -> resnet32 (16x32x32, 32x16x16, 64x8x8); student through
-# conv1x1-BN, teacher (pooled to the student size where larger) raised to the margin of the BN
-# before its ReLU.
+# OFD on resnet110 -> resnet32: see README.md in this folder.
 _base_ = ['../_base_/models/cifar_kd/resnet110_resnet32.py',
-          '../_base_/cifar100_run_240e.py', '../_base_/distillers/ofd_cifar.py']
-model = dict(
-    teacher_norm_train=True,
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders={{_base_.pre_taps3}},
-        teacher_recorders={{_base_.pre_taps3}},
-        connectors=dict(
-            proj1=dict(type='ConvModuleConnector', in_channel=16, out_channel=16,
-                       kernel_size=1, norm_cfg=dict(type='BN'), act_cfg=None),
-            margin1=dict(type='OFDTeacherConnector', bn='backbone.layer1.17.bn2',
-                         channels=16),
-            proj2=dict(type='ConvModuleConnector', in_channel=32, out_channel=32,
-                       kernel_size=1, norm_cfg=dict(type='BN'), act_cfg=None),
-            margin2=dict(type='OFDTeacherConnector', bn='backbone.layer2.17.bn2',
-                         channels=32),
-            proj3=dict(type='ConvModuleConnector', in_channel=64, out_channel=64,
-                       kernel_size=1, norm_cfg=dict(type='BN'), act_cfg=None),
-            margin3=dict(type='OFDTeacherConnector', bn='backbone.layer3.17.bn2',
-                         channels=64)),
-        distill_losses={{_base_.ofd_losses3}},
-        loss_forward_mappings={{_base_.ofd_mappings3}}))
+          '../_base_/distillers/ofd_cifar.py']
+model = dict(teacher_norm_train=True, distiller={{_base_.ofd_distiller3}})

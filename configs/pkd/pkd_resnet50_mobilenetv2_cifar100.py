@@ -1,16 +1,5 @@
-# PKD (setting in configs/_base_/distillers/pkd_cifar.py): last-stage maps of resnet50 (2048x4x4)
-# -> mobilenetv2 (160x2x2), the student's through conv1x1-BN to the teacher's channels; sizes are
-# matched by the loss.
+# PKD on resnet50 -> mobilenetv2: see README.md in this folder.
 _base_ = ['../_base_/models/cifar_kd/resnet50_mobilenetv2.py',
-          '../_base_/cifar100_run_240e.py', '../_base_/distillers/pkd_cifar.py']
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(feat={{_base_.taps4.stage4}}),
-        teacher_recorders=dict(feat={{_base_.taps4.stage4}}),
-        connectors=dict(
-            proj=dict(type='ConvModuleConnector', in_channel=160, out_channel=2048,
-                      kernel_size=1, norm_cfg=dict(type='BN'), act_cfg=None)),
-        distill_losses={{_base_.pkd_losses}},
-        loss_forward_mappings={{_base_.pkd_mappings}}))
+          '../_base_/distillers/pkd_cifar.py']
+model = dict(distiller={{_base_.pkd_distiller4}})
 optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

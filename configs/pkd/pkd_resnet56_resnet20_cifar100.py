@@ -1,14 +1,4 @@
-# PKD (setting in configs/_base_/distillers/pkd_cifar.py): last-stage maps of resnet56 (64x8x8) ->
-# resnet20 (64x8x8), the student's through conv1x1-BN to the teacher's channels.
+# PKD on resnet56 -> resnet20: see README.md in this folder.
 _base_ = ['../_base_/models/cifar_kd/resnet56_resnet20.py',
-          '../_base_/cifar100_run_240e.py', '../_base_/distillers/pkd_cifar.py']
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(feat={{_base_.taps3.stage3}}),
-        teacher_recorders=dict(feat={{_base_.taps3.stage3}}),
-        connectors=dict(
-            proj=dict(type='ConvModuleConnector', in_channel=64, out_channel=64,
-                      kernel_size=1, norm_cfg=dict(type='BN'), act_cfg=None)),
-        distill_losses={{_base_.pkd_losses}},
-        loss_forward_mappings={{_base_.pkd_mappings}}))
+          '../_base_/distillers/pkd_cifar.py']
+model = dict(distiller={{_base_.pkd_distiller3}})

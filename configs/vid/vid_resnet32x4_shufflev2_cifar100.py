@@ -1,19 +1,5 @@
-# VID (setting in configs/_base_/distillers/vid_cifar.py) on every stage of resnet32x4 (64x32x32,
-# 128x16x16, 256x8x8) -> shufflev2 (116x16x16, 232x8x8, 464x4x4): one VIDLoss per stage, its
-# regressor student -> teacher channels (mid = teacher's).
+# VID on resnet32x4 -> shufflev2: see README.md in this folder.
 _base_ = ['../_base_/models/cifar_kd/resnet32x4_shufflev2.py',
-          '../_base_/cifar100_run_240e.py', '../_base_/distillers/vid_cifar.py']
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders={{_base_.taps3}},
-        teacher_recorders={{_base_.taps3}},
-        distill_losses=dict(
-            loss_vid1=dict(type='VIDLoss', in_channels=116, mid_channels=64,
-                            out_channels=64, init_pred_var=5.0, loss_weight=1.0),
-            loss_vid2=dict(type='VIDLoss', in_channels=232, mid_channels=128,
-                            out_channels=128, init_pred_var=5.0, loss_weight=1.0),
-            loss_vid3=dict(type='VIDLoss', in_channels=464, mid_channels=256,
-                            out_channels=256, init_pred_var=5.0, loss_weight=1.0)),
-        loss_forward_mappings={{_base_.vid_mappings3}}))
+          '../_base_/distillers/vid_cifar.py']
+model = dict(distiller={{_base_.vid_distiller3}})
 optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

@@ -87,7 +87,7 @@ def build(cfg, batch_size=None, num_workers=None, device=None, overwrite=False,
     from mmkd.datasets.replayable_dataset import ALL_GENERATORS, find_replayable
     from mmkd.models.teachers.cached import cache_fields, teacher_logits_for_cache
     from mmkd.models.utils.model_builder import algorithm_data_preprocessor
-    from mmkd.models.utils.teacher_output_cache import (TeacherCacheWriter, check_cache_options,
+    from mmkd.models.teachers.output_cache import (TeacherCacheWriter, check_cache_options,
                                                         entry_bytes, read_meta, shard)
     from mmkd.registry import DATASETS, MODELS
 

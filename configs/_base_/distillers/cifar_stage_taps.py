@@ -12,6 +12,9 @@ def _taps(n, suffix=''):
 taps3, taps4 = _taps(3), _taps(4)
 pre_taps3, pre_taps4 = _taps(3, '_pre'), _taps(4, '_pre')
 pooled = dict(type='ModuleInputs', source='head.fc')
+# conv1x1-BN from the student's channels to the teacher's, sized by the pair ('auto')
+proj_to_teacher = dict(type='ConvModuleConnector', in_channel='auto', out_channel='auto',
+                       kernel_size=1, norm_cfg=dict(type='BN'), act_cfg=None)
 # one record named `feat` on each side into a loss's preds_S / preds_T
 feat_mapping = dict(preds_S=dict(recorder='feat', from_student=True),
                     preds_T=dict(recorder='feat', from_student=False))

@@ -308,7 +308,15 @@ class BaseAlgorithm(BaseModel):
             raise KDConfigError(f'model.distiller must be a {distiller_type.__name__} (or a '
                                 f'subclass) for {type(self).__name__}, got {type(distiller).__name__}')
         distiller.prepare_from_student(self.student)
+        distiller.resolve_auto(dict(self.probe_models(), student=self.student),
+                               self.model_inputs)
         return distiller
+
+    def probe_models(self) -> Dict[str, nn.Module]:
+        """Every model but the student by record source name, for the probe pass that
+        resolves ``'auto'`` distiller arguments (built models, or architectures without
+        weights for those the algorithm does not build). Called by :meth:`build_distiller`."""
+        return {}
 
     def student_and_distill_losses(self, inputs: torch.Tensor, data_samples: Optional[List],
                                    losses: Dict[str, torch.Tensor], distiller: str = 'distiller'

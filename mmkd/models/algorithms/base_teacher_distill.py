@@ -105,6 +105,10 @@ class BaseTeacherDistill(EMATeacherMixin, BaseAlgorithm):
         else:
             setattr(self, child, module)
 
+    def probe_models(self) -> Dict[str, nn.Module]:
+        return {name: t.module if t.module is not None else t.build_architecture(self.student)
+                for name, t in self._teachers.items()}
+
     def teachers_by_name(self) -> Dict[str, Teacher]:
         """The algorithm's teachers (and peers), by record source name."""
         return self._teachers

@@ -26,6 +26,9 @@ class ConvModuleConnector(BaseConnector):
         order (tuple): order of conv/norm/act. Defaults to ``('conv', 'norm', 'act')``.
     """
 
+    #: arguments that may be 'auto' (see ``mmkd/models/distillers/shape_inference.py``)
+    shape_args = {'in_channel': 'input.channels', 'out_channel': 'target.channels'}
+
     def __init__(self, in_channel: int, out_channel: int,
                  kernel_size: Union[int, Tuple[int, int]] = 1,
                  stride: Union[int, Tuple[int, int]] = 1,

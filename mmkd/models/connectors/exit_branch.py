@@ -26,6 +26,9 @@ class ExitBranch(BaseConnector):
         downsample (int): k, the stride that matches the deepest map's size (1: none).
     """
 
+    #: arguments that may be 'auto' (see ``mmkd/models/distillers/shape_inference.py``)
+    shape_args = {'in_channels': 'input.channels'}
+
     views = ('features', )
 
     def __init__(self, in_channels: int, out_channels: int, num_classes: int,

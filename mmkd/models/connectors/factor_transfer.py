@@ -47,6 +47,9 @@ class Paraphraser(BaseConnector):
         use_bn (bool): BatchNorm after each conv. Defaults to False.
     """
 
+    #: arguments that may be 'auto' (see ``mmkd/models/distillers/shape_inference.py``)
+    shape_args = {'in_channels': 'input.channels'}
+
     views = ('reconstruct', )
 
     def __init__(self, in_channels: int, rate: float = 0.5, use_bn: bool = False,
@@ -76,6 +79,9 @@ class Translator(BaseConnector):
         rate (float): the paraphraser's rate k. Defaults to 0.5.
         use_bn (bool): BatchNorm after each conv. Defaults to True.
     """
+
+    #: arguments that may be 'auto' (see ``mmkd/models/distillers/shape_inference.py``)
+    shape_args = {'in_channels': 'input.channels', 'teacher_channels': 'target.channels'}
 
     def __init__(self, in_channels: int, teacher_channels: int, rate: float = 0.5,
                  use_bn: bool = True, init_cfg: Optional[dict] = None) -> None:

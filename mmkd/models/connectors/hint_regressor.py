@@ -44,6 +44,10 @@ class HintRegressor(BaseConnector):
         use_relu (bool): end with a ReLU (FitNets) or not (AB). Defaults to True.
     """
 
+    #: arguments that may be 'auto' (see ``mmkd/models/distillers/shape_inference.py``)
+    shape_args = {'in_channels': 'input.channels', 'out_channels': 'target.channels',
+                  'in_size': 'input.size', 'out_size': 'target.size'}
+
     def __init__(self, in_channels: int, out_channels: int, in_size: Size, out_size: Size,
                  use_relu: bool = True, init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)

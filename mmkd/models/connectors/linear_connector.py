@@ -22,6 +22,9 @@ class LinearConnector(BaseConnector):
         bias (bool): biases of the linear layers. Defaults to True.
     """
 
+    #: arguments that may be 'auto' (see ``mmkd/models/distillers/shape_inference.py``)
+    shape_args = {'in_channels': 'input.channels', 'out_channels': 'target.channels'}
+
     def __init__(self, in_channels: int, out_channels: int,
                  hidden_channels: Optional[int] = None, norm: bool = False, bias: bool = True,
                  init_cfg: Optional[dict] = None) -> None:

@@ -32,6 +32,10 @@ class OFDTeacherConnector(BaseConnector):
             first (the student's, where it is smaller), as mdistiller does before the margin.
     """
 
+    #: arguments that may be 'auto' (see ``mmkd/models/distillers/shape_inference.py``)
+    shape_args = {'bn': 'input.pre_relu_norm', 'channels': 'input.channels',
+                  'output_size': 'target.size'}
+
     teacher_needs = TeacherNeeds(loaded_teachers=True)
 
     def __init__(self, bn: str, channels: int, teacher: Optional[str] = None,

@@ -64,6 +64,10 @@ class ReviewKDFusion(BaseConnector):
         mid_channels (int, optional): width of the fusion; default as above.
     """
 
+    #: arguments that may be 'auto' (see ``mmkd/models/distillers/shape_inference.py``)
+    shape_args = {'in_channels': 'input.channels', 'out_channels': 'target.channels',
+                  'out_sizes': 'target.size'}
+
     def __init__(self, in_channels: Sequence[int], out_channels: Sequence[int],
                  out_sizes: Optional[Sequence] = None, mid_channels: Optional[int] = None,
                  init_cfg: Optional[dict] = None) -> None:

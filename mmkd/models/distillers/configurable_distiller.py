@@ -15,6 +15,8 @@ from ..utils.model_builder import seed_key
 from ..utils.structures import get_gt_labels
 from .loss_mappings import (BATCH_INPUTS, MAPPING_KEYS, STUDENT, MappingChecker,
                             forward_params, sources_read)
+from .shape_inference import (RecordInfo, Unresolved, auto_args, connector_uses, probe_mode,
+                              resolve_args)
 
 __all__ = ['ConfigurableDistiller', 'BATCH_INPUTS', 'MAPPING_KEYS']
 
@@ -54,6 +56,9 @@ class ConfigurableDistiller(BaseModule):
             or a list of names or None, one per record; ``'NAME.VIEW'`` names another output
             of a connector (one it lists in ``views``). The arguments ``gt_labels`` and
             ``data_samples`` are filled from the batch and are not mapped.
+        input_shape (tuple, optional): the shape ``(C, H, W)`` of one input image; needed
+            when a connector or loss argument is ``'auto'`` (read from the records of one
+            probe pass of every model on zeros of this shape, see ``shape_inference.py``).
 
     Everything is checked when the distiller is built (``loss_mappings.py``): each error
     names the config key at fault and what would be valid. Per step, the algorithm records
@@ -66,6 +71,7 @@ class ConfigurableDistiller(BaseModule):
                  teacher_recorders: Optional[dict] = None, recorders: Optional[dict] = None,
                  distill_losses: Optional[dict] = None, connectors: Optional[dict] = None,
                  loss_forward_mappings: Optional[dict] = None,
+                 input_shape: Optional[Sequence[int]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
         key = 'model.distiller'
@@ -104,6 +110,7 @@ class ConfigurableDistiller(BaseModule):
             name: [a for a in BATCH_INPUTS if a in forward_params(loss)]
             for name, loss in self.distill_losses.items()
         }
+        self.input_shape = _check_input_shape(input_shape, self.unresolved, key)
 
     def _add_source(self, name: str, cfg: Optional[dict], key: str) -> None:
         if name in self.sources:
@@ -218,16 +225,76 @@ class ConfigurableDistiller(BaseModule):
                 raise KDConfigError(
                     f'{key}.{name}.type={cfg["type"]!r} is not registered in mmkd. '
                     + suggest(cfg['type'], MODELS.module_dict))
-            try:
-                # Each connector's (and loss state's) initial values depend on the run's seed
-                # and its own name only, whatever else the algorithm builds.
-                with seeded_component(seed_key(f'{key}.{name}')):
-                    modules[name] = MODELS.build(cfg)
-            except (TypeError, ValueError) as e:
-                raise KDConfigError(
-                    f'{key}.{name}: {e}. {cfg["type"]} takes '
-                    f'{_init_params(MODELS.get(cfg["type"]))}.') from e
+            modules[name] = (Unresolved(cfg, f'{key}.{name}') if auto_args(cfg)
+                             else _build_module(cfg, f'{key}.{name}'))
         return modules
+
+    @property
+    def unresolved(self) -> List[str]:
+        """The config keys of the connectors and losses whose ``'auto'`` arguments wait for
+        :meth:`resolve_auto`."""
+        return [m.key for m in (*self.connectors.values(), *self.distill_losses.values())
+                if isinstance(m, Unresolved)]
+
+    def resolve_auto(self, models: Dict[str, nn.Module],
+                     inputs_for: Callable[[str, torch.Tensor], torch.Tensor]) -> None:
+        """Build the components with ``'auto'`` arguments from one probe pass.
+
+        Args:
+            models: every record source's model (the student's recorders are installed; the
+                others get theirs for the pass only).
+            inputs_for: ``(source, inputs) -> that model's inputs`` (its own normalisation).
+        """
+        if not self.unresolved:
+            return
+        missing = [s for s in self.sources if s not in models]
+        if missing:
+            raise KDConfigError(f"{self.unresolved[0]}: 'auto' arguments need every model; "
+                                f'{missing} cannot be probed')
+        inputs = torch.zeros(2, *self.input_shape)
+        installed = [n for n, m in self.sources.items()
+                     if not any(r.initialized for r in m.recorders.values())]
+        for name in installed:
+            self.sources[name].initialize(models[name])
+        try:
+            with probe_mode(list(models.values())):
+                self.set_active_sources([s for s in self.sources if s != STUDENT])
+                for name in self.sources:
+                    if self.sources[name].needs_forward:
+                        self.record(name, lambda: models[name](
+                            inputs_for(name, inputs), None, mode='tensor'))
+                self._resolve_connectors(models)
+                self._resolve_losses()
+        finally:
+            self.reset_records()
+            self.set_active_sources(None)
+            for name in installed:
+                self.sources[name].remove()
+            for manager in self.sources.values():
+                manager.forget_pass()
+
+    def _resolve_connectors(self, models: Dict[str, nn.Module]) -> None:
+        def records(spec: dict, recorder: str) -> RecordInfo:
+            source = spec['sources'][0]
+            data = self._fetch(spec, recorder)
+            return RecordInfo(data[0] if spec['several_sources'] else data, models[source],
+                              self.sources[source].get_recorder(recorder).source)
+
+        uses = connector_uses(self.loss_forward_mappings, records)
+        for name, module in self.connectors.items():
+            if isinstance(module, Unresolved):
+                found = [dict(input=i, target=t) for i, t in uses[name]]
+                self.connectors[name] = _build_module(
+                    dict(module.cfg, **resolve_args(module.rules, found, module.key)), module.key)
+
+    def _resolve_losses(self) -> None:
+        for name, module in self.distill_losses.items():
+            if isinstance(module, Unresolved):
+                found = {arg: RecordInfo(self.get_record(spec))
+                         for arg, spec in self.loss_forward_mappings[name].items()}
+                self.distill_losses[name] = _build_module(
+                    dict(module.cfg, **resolve_args(module.rules, [found], module.key)),
+                    module.key)
 
     def prepare_from_student(self, model: nn.Module) -> None:
         self.prepare_source(STUDENT, model)
@@ -353,6 +420,32 @@ class ConfigurableDistiller(BaseModule):
                     f'its inputs {_describe(mapping, kwargs)}: {e}') from e
             losses[name] = value if factor == 1 else factor * value
         return losses
+
+
+def _build_module(cfg: dict, key: str) -> nn.Module:
+    try:
+        # Each connector's (and loss state's) initial values depend on the run's seed and its
+        # own name only, whatever else the algorithm builds (and whether it was 'auto').
+        with seeded_component(seed_key(key)):
+            return MODELS.build(cfg)
+    except (TypeError, ValueError) as e:
+        raise KDConfigError(f'{key}: {e}. {cfg["type"]} takes '
+                            f'{_init_params(MODELS.get(cfg["type"]))}.') from e
+
+
+def _check_input_shape(shape: Any, unresolved: List[str], key: str) -> Optional[tuple]:
+    if shape is None:
+        if unresolved:
+            raise KDConfigError(
+                f"{unresolved[0]} has 'auto' arguments, read from one probe pass of every "
+                f'model: give {key}.input_shape, the shape (C, H, W) of one input image, e.g. '
+                '(3, 32, 32) on CIFAR')
+        return None
+    if (not isinstance(shape, (list, tuple)) or not shape
+            or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape)):
+        raise KDConfigError(f'{key}.input_shape must be the shape (C, H, W) of one input image, '
+                            f'positive ints, got {shape!r}')
+    return tuple(shape)
 
 
 def _init_params(cls) -> list:

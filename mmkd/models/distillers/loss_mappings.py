@@ -7,6 +7,7 @@ import torch.nn as nn
 
 from mmkd.utils.config_errors import KDConfigError, check_keys, suggest
 from ..recorders import RecorderManager
+from .shape_inference import Unresolved
 
 # Inputs a loss may ask for by name that the distiller takes from the batch itself.
 BATCH_INPUTS = ('gt_labels', 'data_samples')
@@ -17,7 +18,10 @@ KEY = 'model.distiller.loss_forward_mappings'
 
 
 def forward_params(loss: nn.Module) -> Dict[str, Any]:
-    """``forward``'s named arguments and their defaults."""
+    """``forward``'s named arguments and their defaults (those of the component an
+    :class:`~.shape_inference.Unresolved` stands for)."""
+    if isinstance(loss, Unresolved):
+        return loss.forward_params()
     sig = inspect.signature(loss.forward)
     return {n: p.default for n, p in sig.parameters.items()
             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}

@@ -74,6 +74,10 @@ class CRDLoss(nn.Module):
         loss_weight (float): multiplies the loss (the benchmark's 0.8). Defaults to 0.8.
     """
 
+    #: arguments that may be 'auto' (see ``mmkd/models/distillers/shape_inference.py``)
+    shape_args = {'student_channels': 'preds_S.channels',
+                  'teacher_channels': 'preds_T.channels'}
+
     def __init__(self, student_channels: int, teacher_channels: int, num_samples: int,
                  feat_dim: int = 128, num_negatives: int = 16384, tau: float = 0.07,
                  momentum: float = 0.5, loss_weight: float = 0.8) -> None:

@@ -66,7 +66,7 @@ class KLDivergence(DistillLoss):
     """
 
     # It reads the teacher only through softmax(z_t / tau), so a top-k cache's target serves it
-    # (the missing mass spread evenly over the other classes: teacher_output_cache.topk_to_logits).
+    # (the missing mass spread evenly over the other classes: teachers.output_cache.topk_to_logits).
     teacher_needs = TeacherNeeds(topk=0)
 
     def __init__(self, tau: float = 1.0, reduction: str = 'batchmean', loss_weight: float = 1.0,

@@ -40,6 +40,10 @@ class VIDLoss(DistillLoss):
         loss_weight (float): multiplies the loss. Defaults to 1.0.
     """
 
+    #: arguments that may be 'auto' (see ``mmkd/models/distillers/shape_inference.py``)
+    shape_args = {'in_channels': 'preds_S.channels', 'mid_channels': 'preds_T.channels',
+                  'out_channels': 'preds_T.channels'}
+
     def __init__(self, in_channels: int, mid_channels: int, out_channels: int,
                  init_pred_var: float = 5.0, eps: float = 1e-5, loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight)

@@ -87,6 +87,10 @@ class RecorderManager:
         for recorder in self._recorders.values():
             recorder.reset_data_buffer()
 
+    def forget_pass(self) -> None:
+        """Forget how many records a pass yields (after a probe pass on other inputs)."""
+        self._expected = None
+
     def cast_records(self, dtype: torch.dtype) -> None:
         """Cast the floating-point tensors of this step's records to ``dtype`` (records of a
         pass under autocast are half precision; losses get them in full)."""

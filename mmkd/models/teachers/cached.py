@@ -8,7 +8,7 @@ import torch.nn as nn
 from mmkd.utils.config_errors import KDConfigError
 from ..utils.model_builder import build_data_preprocessor
 from .needs import teacher_needs
-from ..utils.teacher_output_cache import (TeacherOutputCache, check_cache_options,
+from .output_cache import (TeacherOutputCache, check_cache_options,
                                           teacher_cache_fields)
 
 KEY = 'model.teacher_cache'

@@ -131,10 +131,7 @@ class Teacher:
         """Build (and load) the model; None for a cached teacher, which is never built."""
         if self.policy == 'cached':
             return None
-        if self.model_cfg is None:  # an EMA teacher with the student's architecture
-            module = copy.deepcopy(student)
-        else:
-            module = build_model(self.model_cfg, self.keys('model'))
+        module = self.build_architecture(student)
         if self.ckpt is not None:
             load_teacher_checkpoint(module, self.ckpt, self.keys('ckpt'))
         elif self.policy == 'frozen':
@@ -152,6 +149,12 @@ class Teacher:
             check_preprocessor_classes(module, self.preprocessor, self.keys('model'),
                                        self.keys('data_preprocessor'))
         return module
+
+    def build_architecture(self, student: nn.Module) -> nn.Module:
+        """The network without its weights (a cached teacher's too, e.g. to probe shapes)."""
+        if self.model_cfg is None:  # an EMA teacher with the student's architecture
+            return copy.deepcopy(student)
+        return build_model(self.model_cfg, self.keys('model'))
 
     def install(self, algorithm: nn.Module, distiller) -> None:
         """After the distiller's recorders are on the model: early exit for a pass without

@@ -1,5 +1,5 @@
 """The 3-stage CIFAR ResNets of the KD benchmarks (resnet8 ... resnet110, resnet8x4, resnet32x4)."""
-from typing import Sequence, Tuple
+from typing import Dict, Sequence, Tuple
 
 import torch
 
@@ -30,6 +30,11 @@ class _ResidualBackbone(TappedBackbone):
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
         return (self.forward_stages(x, self.stages), )
+
+    def pre_relu_norms(self) -> Dict[str, str]:
+        # the last block's last BN (its shortcut is the identity)
+        return {f'stage{i}_pre': f'layer{i}.{len(stage) - 1}.{stage[-1].last_norm}'
+                for i, stage in enumerate(self.stages, 1)}
 
 
 @MODELS.register_module()

@@ -1,5 +1,5 @@
 """VGG with batch normalisation for CIFAR (vgg8, vgg11, vgg13, vgg16, vgg19)."""
-from typing import List, Tuple
+from typing import Dict, List, Tuple
 
 import torch
 import torch.nn as nn
@@ -66,3 +66,9 @@ class CifarVGG(TappedBackbone):
             pre = self.tap(f'stage{i}_pre', block(x))
             x = self.tap(f'stage{i}', F.relu(pre))
         return (x, )
+
+    def pre_relu_norms(self) -> Dict[str, str]:
+        # a block ends with the BN of its last conv (none without batch_norm)
+        return {f'stage{i}_pre': f'block{i}.{len(block) - 1}'
+                for i, block in enumerate((self.block1, self.block2, self.block3, self.block4), 1)
+                if isinstance(block[-1], nn.BatchNorm2d)}

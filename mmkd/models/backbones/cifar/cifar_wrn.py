@@ -1,5 +1,5 @@
 """Wide residual networks for CIFAR (wrn_16_1, wrn_16_2, wrn_40_1, wrn_40_2, ...)."""
-from typing import Tuple
+from typing import Dict, Tuple
 
 import torch
 import torch.nn as nn
@@ -97,3 +97,8 @@ class CifarWRN(TappedBackbone):
             x = self.tap(f'stage{i}', x)
         pre = self.tap('stage3_pre', self.bn1(x))
         return (F.relu(pre), )
+
+    def pre_relu_norms(self) -> Dict[str, str]:
+        # pre-activation blocks: a stage's end is normalised by the next block's first BN
+        return {'stage1_pre': 'block2.layer.0.bn1', 'stage2_pre': 'block3.layer.0.bn1',
+                'stage3_pre': 'bn1'}

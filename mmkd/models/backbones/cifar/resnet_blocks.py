@@ -42,6 +42,7 @@ class _ResidualBlock(nn.Module):
 class BasicBlock(_ResidualBlock):
     """Two 3x3 convolutions."""
     expansion = 1
+    last_norm = 'bn2'
 
     def __init__(self, in_channels: int, planes: int, stride: int = 1,
                  shortcut_name: str = 'downsample') -> None:
@@ -57,6 +58,7 @@ class BasicBlock(_ResidualBlock):
 class Bottleneck(_ResidualBlock):
     """1x1 reduce, 3x3 (strided), 1x1 expand by 4."""
     expansion = 4
+    last_norm = 'bn3'
 
     def __init__(self, in_channels: int, planes: int, stride: int = 1,
                  shortcut_name: str = 'downsample') -> None:

@@ -1,10 +1,12 @@
 """Base class of the CIFAR zoo: named points where feature-distillation methods read features."""
-from typing import Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
+
+from mmkd.utils.config_errors import KDConfigError
 
 
 class TappedBackbone(BaseModule):
@@ -37,6 +39,21 @@ class TappedBackbone(BaseModule):
 
     def tap(self, name: str, x: torch.Tensor) -> torch.Tensor:
         return self.taps[name](x)
+
+    def pre_relu_norm(self, path: str) -> str:
+        """The path (in this backbone) of the BatchNorm before the ReLU at the tap ``path``
+        (``'taps.stage2_pre'``): where OFD computes its margin, the layers mdistiller's
+        ``get_bn_before_relu`` returns. Read by ``'auto'`` connector arguments."""
+        table = self.pre_relu_norms()
+        tap = path[len('taps.'):] if path.startswith('taps.') else path
+        if tap not in table:
+            raise KDConfigError(f'{type(self).__name__} names the BatchNorm before the ReLU at '
+                                f'the taps {sorted(table)}, not at {path!r}')
+        return table[tap]
+
+    def pre_relu_norms(self) -> Dict[str, str]:
+        """``stage{i}_pre`` tap -> path of the BatchNorm before that ReLU; none by default."""
+        return {}
 
     def kaiming_init(self) -> None:
         """He-normal (fan-out) convolutions, unit/zero BatchNorm and zero conv biases: the
