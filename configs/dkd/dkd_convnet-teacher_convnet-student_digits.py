@@ -8,9 +8,4 @@ model = dict(
     architecture=dict(head=dict(loss=dict(loss_weight={{_base_.student_loss_weight}}))),
     distiller={{_base_.distiller}})
 # DKD's warm-up: min(epoch / 5, 1) on the distillation loss (mdistiller: 20 of 240 epochs).
-custom_hooks = [
-    dict(type='SyncBuffersHook'),
-    dict(type='RandomStateHook'),
-    dict(type='LossWeightScheduleHook',
-         schedules=dict(loss_dkd=dict(type='LinearWarmupWeight', warmup=5))),
-]
+custom_hooks = {{_base_.dkd_warmup_hooks_digits}}

@@ -8,9 +8,9 @@ student_head = dict(head=dict(loss=dict(loss_weight=student_loss_weight)))
 distiller = dict(
     distill_losses=dict(loss_dkd=dict(type='DKDLoss', tau=4.0, alpha=1.0, beta=8.0)),
     loss_forward_mappings=dict(loss_dkd={{_base_.logits_mapping}}))
-dkd_warmup_hooks = [
+dkd_warmup_hooks, dkd_warmup_hooks_digits = [[
     dict(type='SyncBuffersHook'),
     dict(type='RandomStateHook'),
     dict(type='LossWeightScheduleHook',
-         schedules=dict(loss_dkd=dict(type='LinearWarmupWeight', warmup=20))),
-]
+         schedules=dict(loss_dkd=dict(type='LinearWarmupWeight', warmup=epochs))),
+] for epochs in (20, 5)]  # of 240 epochs on CIFAR-100, of 40 on the digits

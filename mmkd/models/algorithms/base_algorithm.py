@@ -308,8 +308,9 @@ class BaseAlgorithm(BaseModel):
             raise KDConfigError(f'model.distiller must be a {distiller_type.__name__} (or a '
                                 f'subclass) for {type(self).__name__}, got {type(distiller).__name__}')
         distiller.prepare_from_student(self.student)
-        distiller.resolve_auto(dict(self.probe_models(), student=self.student),
-                               self.model_inputs)
+        if distiller.unresolved:  # only then: a cached teacher is otherwise never built
+            distiller.resolve_auto(dict(self.probe_models(), student=self.student),
+                                   self.model_inputs)
         return distiller
 
     def probe_models(self) -> Dict[str, nn.Module]:

@@ -24,6 +24,10 @@ from .similarity_preserving import SPLoss, sp_loss
 from .variational_information import VIDLoss, vid_nll
 from .partial_kd import KDPartialPT, KDPartialPTSim, KDPartialSim, KDPartialTopK
 from .weighted_soft_label import WSLDLoss, wsld_loss
+from .logit_standardization import LogitLoss, standardize_logits
+from .multi_level_logit import MLKDLoss, mlkd_loss
+from .normalized_kd import NKDLoss, nkd_loss
+from .universal_self_kd import USKDLoss, uskd_loss
 
 __all__ = [
     'DKDLoss', 'dkd_loss', 'DISTLoss', 'dist_loss', 'HardLabelKD', 'hard_label_kd',
@@ -35,5 +39,6 @@ __all__ = [
     'CCLoss', 'cc_loss', 'FSPLoss', 'fsp_loss', 'fsp_matrix', 'PKTLoss', 'pkt_loss', 'AngleWiseRKD',
     'DistanceWiseRKD', 'rkd_angle_loss', 'rkd_distance_loss', 'SPLoss', 'sp_loss',
     'InBatchContrastiveLoss', 'in_batch_contrastive_loss', 'CRDLoss', 'momentum_update',
-    'nce_contrast_loss', 'ActivatedL2Loss', 'activated_l2', 'LabelCELoss'
+    'nce_contrast_loss', 'ActivatedL2Loss', 'activated_l2', 'LabelCELoss', 'LogitLoss',
+    'standardize_logits', 'MLKDLoss', 'mlkd_loss', 'NKDLoss', 'nkd_loss', 'USKDLoss', 'uskd_loss'
 ]

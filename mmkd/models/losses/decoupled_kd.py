@@ -3,9 +3,9 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .distill_loss import DistillLoss
 from .checks import check_positive, check_same_shape
 from .kl_divergence import soft_kl
+from .logit_standardization import LogitLoss
 
 
 def _binary(probs: torch.Tensor, gt_mask: torch.Tensor) -> torch.Tensor:
@@ -44,7 +44,7 @@ def dkd_loss(preds_S: torch.Tensor, preds_T: torch.Tensor, gt_labels: torch.Tens
 
 
 @MODELS.register_module()
-class DKDLoss(DistillLoss):
+class DKDLoss(LogitLoss):
     """"Decoupled Knowledge Distillation", Zhao et al., CVPR 2022.
 
     See :func:`dkd_loss`. Matches mdistiller's ``dkd_loss`` and MMRazor's ``DKDLoss``. The
@@ -57,11 +57,15 @@ class DKDLoss(DistillLoss):
         beta (float): weight of NCKD. Defaults to 8.0.
         loss_weight (float): multiplies the loss. Defaults to 1.0.
         teacher_detach (bool): stop gradients into the teacher's logits. Defaults to True.
+        logit_stand (bool): z-score both sides' logits first, before the temperature and the
+            target masking (logit standardisation, Sun et al. 2024; its CIFAR-100 setting is
+            tau 2, alpha 9, beta 72). Defaults to False.
     """
 
     def __init__(self, tau: float = 4.0, alpha: float = 1.0, beta: float = 8.0,
-                 loss_weight: float = 1.0, teacher_detach: bool = True) -> None:
-        super().__init__(loss_weight, teacher_detach)
+                 loss_weight: float = 1.0, teacher_detach: bool = True,
+                 logit_stand: bool = False) -> None:
+        super().__init__(loss_weight, teacher_detach, logit_stand)
         check_positive('tau', tau, 'DKDLoss')
         self.tau, self.alpha, self.beta = tau, alpha, beta
 
@@ -78,6 +82,6 @@ class DKDLoss(DistillLoss):
             raise ValueError(
                 f'DKDLoss needs (B, K) logits with K > 2 classes, got {tuple(preds_S.shape)}: '
                 'with 2 classes the non-target distribution has one class and NCKD is always 0.')
-        preds_T = self.teacher_side(preds_T)
+        preds_S, preds_T = self.logits(preds_S, preds_T)
         return self.loss_weight * dkd_loss(preds_S, preds_T, gt_labels, self.alpha, self.beta,
                                            self.tau)

@@ -4,8 +4,8 @@ import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from ..teachers.needs import TeacherNeeds
-from .distill_loss import DistillLoss
 from .checks import REDUCTIONS, check_choice, check_positive, check_same_shape
+from .logit_standardization import LogitLoss
 
 
 def soft_kl(log_p_s: torch.Tensor, target: torch.Tensor, tau: float = 1.0,
@@ -52,7 +52,7 @@ def kl_divergence(preds_S: torch.Tensor, preds_T: torch.Tensor, tau: float = 1.0
 
 
 @MODELS.register_module()
-class KLDivergence(DistillLoss):
+class KLDivergence(LogitLoss):
     """Vanilla KD loss: "Distilling the Knowledge in a Neural Network", Hinton et al., 2015.
 
     See :func:`kl_divergence` for the formula. Matches mdistiller's ``kd_loss`` (with the default
@@ -63,15 +63,17 @@ class KLDivergence(DistillLoss):
         reduction (str): ``'batchmean'`` (default), ``'sum'``, ``'mean'`` or ``'none'``.
         loss_weight (float): multiplies the loss. Defaults to 1.0.
         teacher_detach (bool): stop gradients into the teacher's logits. Defaults to True.
+        logit_stand (bool): z-score both sides' logits first (logit standardisation, Sun et
+            al. 2024: :func:`~.logit_standardization.standardize_logits`). Defaults to False.
     """
 
     # It reads the teacher only through softmax(z_t / tau), so a top-k cache's target serves it
     # (the missing mass spread evenly over the other classes: teachers.output_cache.topk_to_logits).
-    teacher_needs = TeacherNeeds(topk=0)
+    topk_needs = TeacherNeeds(topk=0)
 
     def __init__(self, tau: float = 1.0, reduction: str = 'batchmean', loss_weight: float = 1.0,
-                 teacher_detach: bool = True) -> None:
-        super().__init__(loss_weight, teacher_detach)
+                 teacher_detach: bool = True, logit_stand: bool = False) -> None:
+        super().__init__(loss_weight, teacher_detach, logit_stand)
         check_positive('tau', tau, 'KLDivergence')
         check_choice('reduction', reduction, REDUCTIONS, 'KLDivergence')
         self.tau = tau
@@ -84,5 +86,5 @@ class KLDivergence(DistillLoss):
             preds_T: teacher logits, same shape.
         """
         check_same_shape(preds_S, preds_T, 'KLDivergence')
-        preds_T = self.teacher_side(preds_T)
+        preds_S, preds_T = self.logits(preds_S, preds_T)
         return self.loss_weight * kl_divergence(preds_S, preds_T, self.tau, self.reduction)

@@ -32,8 +32,8 @@ import torch.nn.functional as F
 from mmkd.registry import MODELS
 from ..teachers.needs import TeacherNeeds
 from .checks import check_positive, check_same_shape
-from .distill_loss import DistillLoss
 from .kl_divergence import soft_kl
+from .logit_standardization import LogitLoss, standardize_logits
 
 
 def pt_target(p_t: torch.Tensor, gt_labels: torch.Tensor) -> torch.Tensor:
@@ -75,10 +75,13 @@ def kd_to_target(preds_S: torch.Tensor, q: torch.Tensor, tau: float) -> torch.Te
     return soft_kl(F.log_softmax(preds_S / tau, dim=1), q, tau)
 
 
-class _PartialKD(DistillLoss):
+class _PartialKD(LogitLoss):
+    # Every partial-KD loss takes ``logit_stand`` (z-score both sides' logits first; for
+    # KD-sim the student's only, its teacher side being a weight matrix).
 
-    def __init__(self, tau: float = 1.0, loss_weight: float = 1.0) -> None:
-        super().__init__(loss_weight)
+    def __init__(self, tau: float = 1.0, loss_weight: float = 1.0,
+                 logit_stand: bool = False) -> None:
+        super().__init__(loss_weight, logit_stand=logit_stand)
         check_positive('tau', tau, type(self).__name__)
         self.tau = tau
 
@@ -95,6 +98,7 @@ class KDPartialPT(_PartialKD):
     Args:
         tau (float): temperature of both softmaxes. Defaults to 1.0.
         loss_weight (float): multiplies the loss. Defaults to 1.0.
+        logit_stand (bool): z-score the logits first (logit standardisation). Defaults to False.
     """
 
     def forward(self, preds_S: torch.Tensor, preds_T: torch.Tensor,
@@ -102,7 +106,8 @@ class KDPartialPT(_PartialKD):
         """preds_S, preds_T: (B, K) logits; gt_labels: (B,)."""
         check_same_shape(preds_S, preds_T, 'KDPartialPT')
         self._check_classes(preds_S)
-        q = pt_target(F.softmax(self.teacher_side(preds_T) / self.tau, dim=1), gt_labels)
+        preds_S, preds_T = self.logits(preds_S, preds_T)
+        q = pt_target(F.softmax(preds_T / self.tau, dim=1), gt_labels)
         return self.loss_weight * kd_to_target(preds_S, q, self.tau)
 
 
@@ -117,10 +122,12 @@ class KDPartialSim(_PartialKD):
         tau (float): temperature of the student's softmax. Defaults to 1.0.
         sim_tau (float): temperature of the class-similarity softmax. Defaults to 1.0.
         loss_weight (float): multiplies the loss. Defaults to 1.0.
+        logit_stand (bool): z-score the logits first (logit standardisation). Defaults to False.
     """
 
-    def __init__(self, tau: float = 1.0, sim_tau: float = 1.0, loss_weight: float = 1.0) -> None:
-        super().__init__(tau, loss_weight)
+    def __init__(self, tau: float = 1.0, sim_tau: float = 1.0, loss_weight: float = 1.0,
+                 logit_stand: bool = False) -> None:
+        super().__init__(tau, loss_weight, logit_stand)
         check_positive('sim_tau', sim_tau, 'KDPartialSim')
         self.sim_tau = sim_tau
 
@@ -134,6 +141,8 @@ class KDPartialSim(_PartialKD):
                 f'K = {preds_S.size(1)} rows (a Parameter recorder on e.g. head.fc.weight), got '
                 f'{tuple(preds_T.shape)}')
         q = sim_target(preds_T, gt_labels, self.sim_tau)
+        if self.logit_stand:
+            preds_S = standardize_logits(preds_S)
         return self.loss_weight * kd_to_target(preds_S, q, self.tau)
 
 
@@ -152,7 +161,8 @@ class KDPartialPTSim(KDPartialSim):
         if weight_T.dim() != 2 or weight_T.size(0) != preds_S.size(1):
             raise ValueError(f'KDPartialPTSim.weight_T must be (K={preds_S.size(1)}, D), got '
                              f'{tuple(weight_T.shape)}')
-        p_t = F.softmax(self.teacher_side(preds_T) / self.tau, dim=1)
+        preds_S, preds_T = self.logits(preds_S, preds_T)
+        p_t = F.softmax(preds_T / self.tau, dim=1)
         q = pt_sim_target(p_t, weight_T, gt_labels, self.sim_tau)
         return self.loss_weight * kd_to_target(preds_S, q, self.tau)
 
@@ -166,16 +176,18 @@ class KDPartialTopK(_PartialKD):
         k (int): number of teacher probabilities kept, 1 <= k < K. Defaults to 1.
         tau (float): temperature of both softmaxes. Defaults to 1.0.
         loss_weight (float): multiplies the loss. Defaults to 1.0.
+        logit_stand (bool): z-score the logits first (logit standardisation). Defaults to False.
     """
 
     @property
-    def teacher_needs(self) -> TeacherNeeds:
+    def topk_needs(self) -> TeacherNeeds:
         # It reads only the teacher's k most likely classes, which a top-k cache keeps
         # exactly when its k is at least this one (checked when the cache is opened).
         return TeacherNeeds(topk=self.k)
 
-    def __init__(self, k: int = 1, tau: float = 1.0, loss_weight: float = 1.0) -> None:
-        super().__init__(tau, loss_weight)
+    def __init__(self, k: int = 1, tau: float = 1.0, loss_weight: float = 1.0,
+                 logit_stand: bool = False) -> None:
+        super().__init__(tau, loss_weight, logit_stand)
         if not isinstance(k, int) or k < 1:
             raise ValueError(f'KDPartialTopK.k must be an int >= 1, got {k!r}')
         self.k = k
@@ -184,5 +196,6 @@ class KDPartialTopK(_PartialKD):
         """preds_S, preds_T: (B, K) logits with K > k."""
         check_same_shape(preds_S, preds_T, 'KDPartialTopK')
         self._check_classes(preds_S, minimum=self.k + 1)
-        q = topk_target(F.softmax(self.teacher_side(preds_T) / self.tau, dim=1), self.k)
+        preds_S, preds_T = self.logits(preds_S, preds_T)
+        q = topk_target(F.softmax(preds_T / self.tau, dim=1), self.k)
         return self.loss_weight * kd_to_target(preds_S, q, self.tau)
