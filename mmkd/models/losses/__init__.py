@@ -24,6 +24,7 @@ from .similarity_preserving import SPLoss, sp_loss
 from .variational_information import VIDLoss, vid_nll
 from .partial_kd import KDPartialPT, KDPartialPTSim, KDPartialSim, KDPartialTopK
 from .weighted_soft_label import WSLDLoss, wsld_loss
+from .curriculum_temperature import CurriculumTemperature, GradientReversal
 from .logit_standardization import LogitLoss, standardize_logits
 from .multi_level_logit import MLKDLoss, mlkd_loss
 from .normalized_kd import NKDLoss, nkd_loss
@@ -40,5 +41,6 @@ __all__ = [
     'DistanceWiseRKD', 'rkd_angle_loss', 'rkd_distance_loss', 'SPLoss', 'sp_loss',
     'InBatchContrastiveLoss', 'in_batch_contrastive_loss', 'CRDLoss', 'momentum_update',
     'nce_contrast_loss', 'ActivatedL2Loss', 'activated_l2', 'LabelCELoss', 'LogitLoss',
-    'standardize_logits', 'MLKDLoss', 'mlkd_loss', 'NKDLoss', 'nkd_loss', 'USKDLoss', 'uskd_loss'
+    'standardize_logits', 'MLKDLoss', 'mlkd_loss', 'NKDLoss', 'nkd_loss', 'USKDLoss', 'uskd_loss',
+    'CurriculumTemperature', 'GradientReversal'
 ]

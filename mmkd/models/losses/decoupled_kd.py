@@ -3,9 +3,10 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .checks import check_positive, check_same_shape
+from .checks import check_same_shape
 from .kl_divergence import soft_kl
 from .logit_standardization import LogitLoss
+from .normalized_kd import non_target_logits
 
 
 def _binary(probs: torch.Tensor, gt_mask: torch.Tensor) -> torch.Tensor:
@@ -37,8 +38,14 @@ def dkd_loss(preds_S: torch.Tensor, preds_T: torch.Tensor, gt_labels: torch.Tens
     p_s = F.softmax(preds_S / tau, dim=1)
     p_t = F.softmax(preds_T / tau, dim=1)
     tckd = soft_kl(torch.log(_binary(p_s, gt_mask)), _binary(p_t, gt_mask), tau)
-    log_q_s = F.log_softmax(preds_S / tau - 1000.0 * gt_mask, dim=1)
-    q_t = F.softmax(preds_T / tau - 1000.0 * gt_mask, dim=1)
+    if isinstance(tau, torch.Tensor) and tau.requires_grad:
+        # A learnable temperature (CTKD): the shift leaves exact zeros in the target, whose
+        # gradient with respect to tau is undefined (0 * inf); drop the target column instead.
+        log_q_s = F.log_softmax(non_target_logits(preds_S, gt_labels) / tau, dim=1)
+        q_t = F.softmax(non_target_logits(preds_T, gt_labels) / tau, dim=1)
+    else:
+        log_q_s = F.log_softmax(preds_S / tau - 1000.0 * gt_mask, dim=1)
+        q_t = F.softmax(preds_T / tau - 1000.0 * gt_mask, dim=1)
     nckd = soft_kl(log_q_s, q_t, tau)
     return alpha * tckd + beta * nckd
 
@@ -52,7 +59,8 @@ class DKDLoss(LogitLoss):
     min(epoch / 20, 1) on the whole loss, is a loss-weight schedule in mmkd, not part of the loss.
 
     Args:
-        tau (float): temperature. Defaults to 4.0.
+        tau (float | dict): temperature, or a temperature module's config (e.g.
+            ``dict(type='CurriculumTemperature')``, CTKD). Defaults to 4.0.
         alpha (float): weight of TCKD. Defaults to 1.0.
         beta (float): weight of NCKD. Defaults to 8.0.
         loss_weight (float): multiplies the loss. Defaults to 1.0.
@@ -66,8 +74,8 @@ class DKDLoss(LogitLoss):
                  loss_weight: float = 1.0, teacher_detach: bool = True,
                  logit_stand: bool = False) -> None:
         super().__init__(loss_weight, teacher_detach, logit_stand)
-        check_positive('tau', tau, 'DKDLoss')
-        self.tau, self.alpha, self.beta = tau, alpha, beta
+        self.set_temperature(tau)
+        self.alpha, self.beta = alpha, beta
 
     def forward(self, preds_S: torch.Tensor, preds_T: torch.Tensor,
                 gt_labels: torch.Tensor) -> torch.Tensor:
@@ -84,4 +92,4 @@ class DKDLoss(LogitLoss):
                 'with 2 classes the non-target distribution has one class and NCKD is always 0.')
         preds_S, preds_T = self.logits(preds_S, preds_T)
         return self.loss_weight * dkd_loss(preds_S, preds_T, gt_labels, self.alpha, self.beta,
-                                           self.tau)
+                                           self.temperature())

@@ -4,7 +4,7 @@ import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from ..teachers.needs import TeacherNeeds
-from .checks import REDUCTIONS, check_choice, check_positive, check_same_shape
+from .checks import REDUCTIONS, check_choice, check_same_shape
 from .logit_standardization import LogitLoss
 
 
@@ -59,7 +59,8 @@ class KLDivergence(LogitLoss):
     ``'batchmean'``) and MMRazor's ``KLDivergence`` for every ``reduction``.
 
     Args:
-        tau (float): temperature. Defaults to 1.0.
+        tau (float | dict): temperature, or a temperature module's config (e.g.
+            ``dict(type='CurriculumTemperature')``, CTKD). Defaults to 1.0.
         reduction (str): ``'batchmean'`` (default), ``'sum'``, ``'mean'`` or ``'none'``.
         loss_weight (float): multiplies the loss. Defaults to 1.0.
         teacher_detach (bool): stop gradients into the teacher's logits. Defaults to True.
@@ -74,9 +75,8 @@ class KLDivergence(LogitLoss):
     def __init__(self, tau: float = 1.0, reduction: str = 'batchmean', loss_weight: float = 1.0,
                  teacher_detach: bool = True, logit_stand: bool = False) -> None:
         super().__init__(loss_weight, teacher_detach, logit_stand)
-        check_positive('tau', tau, 'KLDivergence')
+        self.set_temperature(tau)
         check_choice('reduction', reduction, REDUCTIONS, 'KLDivergence')
-        self.tau = tau
         self.reduction = reduction
 
     def forward(self, preds_S: torch.Tensor, preds_T: torch.Tensor) -> torch.Tensor:
@@ -87,4 +87,5 @@ class KLDivergence(LogitLoss):
         """
         check_same_shape(preds_S, preds_T, 'KLDivergence')
         preds_S, preds_T = self.logits(preds_S, preds_T)
-        return self.loss_weight * kl_divergence(preds_S, preds_T, self.tau, self.reduction)
+        return self.loss_weight * kl_divergence(preds_S, preds_T, self.temperature(),
+                                                self.reduction)

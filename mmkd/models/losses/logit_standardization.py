@@ -1,9 +1,15 @@
-"""Logit standardisation (Sun et al., CVPR 2024), an option of mmkd's logit losses."""
-from typing import Optional, Tuple
+"""Logit standardisation (Sun et al., CVPR 2024) and a learnable temperature (CTKD): the
+options of mmkd's logit losses."""
+from typing import Optional, Tuple, Union
 
 import torch
+import torch.nn as nn
+
+from mmkd.registry import MODELS
+from mmkd.utils.config_errors import KDConfigError
 
 from ..teachers.needs import TeacherNeeds
+from .checks import check_positive
 from .distill_loss import DistillLoss
 
 
@@ -24,11 +30,15 @@ def standardize_logits(logits: torch.Tensor, eps: float = 1e-7) -> torch.Tensor:
 
 
 class LogitLoss(DistillLoss):
-    """A distillation loss on the student's and the teacher's logits, with logit
-    standardisation as an option (``logit_stand=True``: both sides z-scored by
-    :func:`standardize_logits` before their temperature, as the reference applies it to KD,
-    DKD and MLKD; the temperature is then the paper's "base temperature", e.g. 2 with a KD
-    weight of 9 on CIFAR-100).
+    """A distillation loss on the student's and the teacher's logits, with two options:
+
+    * logit standardisation (``logit_stand=True``): both sides z-scored by
+      :func:`standardize_logits` before their temperature, as the reference applies it to KD,
+      DKD and MLKD; the temperature is then the paper's "base temperature", e.g. 2 with a KD
+      weight of 9 on CIFAR-100;
+    * a learnable temperature: a subclass with a temperature takes ``tau`` as a number or as
+      the config of a module that returns it (``dict(type='CurriculumTemperature')``, CTKD),
+      through :meth:`set_temperature` and :meth:`temperature`.
 
     Args:
         loss_weight (float): multiplies the loss. Defaults to 1.0.
@@ -54,6 +64,25 @@ class LogitLoss(DistillLoss):
         if self.logit_stand or self.topk_needs is None:
             return TeacherNeeds()
         return self.topk_needs
+
+    def set_temperature(self, tau: Union[float, dict, nn.Module]) -> None:
+        """A fixed temperature (> 0), or a module (or its config) that returns one."""
+        name = type(self).__name__
+        if isinstance(tau, dict):
+            if 'type' not in tau or MODELS.get(tau['type']) is None:
+                raise KDConfigError(f'{name}.tau must be a number or the config of a registered '
+                                    f"temperature module (e.g. dict(type='CurriculumTemperature'))"
+                                    f', got {tau!r}')
+            tau = MODELS.build(tau)
+        if isinstance(tau, nn.Module):
+            self.tau, self.temperature_module = None, tau
+        else:
+            check_positive('tau', tau, name)
+            self.tau, self.temperature_module = tau, None
+
+    def temperature(self) -> Union[float, torch.Tensor]:
+        """This step's temperature: the fixed one, or what the temperature module returns."""
+        return self.tau if self.temperature_module is None else self.temperature_module()
 
     def logits(self, preds_S: torch.Tensor,
                preds_T: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
