@@ -1,7 +1,8 @@
 from .digits import DigitsDataset
 from .hierarchical_synthetic import HierarchicalGaussians, make_hierarchical_classification
+from .multi_view_dataset import MultiViewDataset
 from .replayable_dataset import ReplayableDataset
 from .sample_index_dataset import SampleIndexDataset
 
-__all__ = ['DigitsDataset', 'HierarchicalGaussians', 'make_hierarchical_classification', 'ReplayableDataset',
-           'SampleIndexDataset']
+__all__ = ['DigitsDataset', 'HierarchicalGaussians', 'make_hierarchical_classification', 'MultiViewDataset',
+           'ReplayableDataset', 'SampleIndexDataset']

@@ -245,3 +245,23 @@ def test_shipped_configs_train(config, loss, tmp_path):
         sum(losses.values()).backward()
         optimizer.step()
     assert values[-1] < values[0]
+
+
+def test_mlkd_two_views_equal_the_reference_total(logits):
+    s, t, _ = logits
+    temps = (4.0, 3.0, 5.0, 2.0, 6.0)
+    g = torch.Generator().manual_seed(5)
+    s_strong = (torch.randn(B, K, generator=g) * 3).double()
+    t_strong = (torch.randn(B, K, generator=g) * 5).double()
+    # KD_ours.forward_train, the CE terms left out: kd_weak (masked), kd_strong (the code's
+    # temperatures 2 and 6 on the weak logits), cc_weak, bc_weak
+    kd_strong = (ref_kd(s_strong, t_strong, 4.0) + ref_kd(s_strong, t_strong, 3.0)
+                 + ref_kd(s_strong, t_strong, 5.0) + ref_kd(s, t, 2.0) + ref_kd(s, t, 6.0))
+    ref = ref_mlkd_weak(s, t, temps) + kd_strong
+    loss = MLKDLoss(temperatures=temps, views=2)(torch.cat([s, s_strong]),
+                                                 torch.cat([t, t_strong]))
+    assert torch.allclose(loss, ref, rtol=1e-9)
+    every_strong = MLKDLoss(temperatures=temps, views=2, strong_terms='strong')(
+        torch.cat([s, s_strong]), torch.cat([t, t_strong]))
+    expected = ref_mlkd_weak(s, t, temps) + sum(ref_kd(s_strong, t_strong, T) for T in temps)
+    assert torch.allclose(every_strong, expected, rtol=1e-9)

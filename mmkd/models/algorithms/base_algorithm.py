@@ -56,6 +56,10 @@ class BaseAlgorithm(BaseModel):
             (connectors, loss state), but no teacher: for test and inference, which then need
             no teacher checkpoint on disk. Training such a model is refused. ``tools/test.py``
             sets it. Defaults to False.
+        views (dict, optional): with a batch of several views of each sample
+            (``MultiViewDataset`` and ``MultiViewDataPreprocessor``), ``model name -> view``:
+            which view the student (``'student'``) and each other model (by its name) reads;
+            a model not named reads the first view.
         init_cfg (dict, optional): initialisation config.
 
     ``forward(mode='tensor' | 'predict')`` runs the student, so validation and test evaluate
@@ -69,7 +73,8 @@ class BaseAlgorithm(BaseModel):
 
     def __init__(self, architecture: Union[dict, nn.Module],
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
-                 student_only: bool = False, init_cfg: Optional[dict] = None) -> None:
+                 student_only: bool = False, views: Optional[Dict[str, str]] = None,
+                 init_cfg: Optional[dict] = None) -> None:
         architecture = build_model(architecture, 'model.architecture')
         if data_preprocessor is None:
             data_preprocessor = getattr(architecture, 'data_preprocessor', None)
@@ -81,6 +86,11 @@ class BaseAlgorithm(BaseModel):
                                    'model.data_preprocessor (or the top-level data_preprocessor)')
         self.architecture = architecture
         self.student_only = student_only
+        if views is not None and not (isinstance(views, dict) and all(
+                isinstance(k, str) and isinstance(v, str) for k, v in views.items())):
+            raise KDConfigError(f'model.views must be a dict of model name -> view name, '
+                                f'got {views!r}')
+        self.views = dict(views or {})
         self._predictor: Optional[str] = None  # the named model predict mode runs instead
         self._compared: Sequence[str] = ()  # named models whose predictions are attached
         # Set by set_training_stage: what trains normally, and the stage's frozen subtrees.
@@ -103,7 +113,8 @@ class BaseAlgorithm(BaseModel):
             if self._predictor is not None:
                 return self.named_models()[self._predictor](
                     self.model_inputs(self._predictor, inputs), data_samples, mode=mode)
-            outputs = self.architecture(inputs, data_samples, mode=mode)
+            outputs = self.architecture(self.view_of('student', inputs), data_samples,
+                                        mode=mode)
             if mode == 'predict' and self._compared:
                 self._attach_predictions(inputs, outputs)
             return outputs
@@ -145,9 +156,23 @@ class BaseAlgorithm(BaseModel):
         return {}
 
     def model_inputs(self, name: str, inputs: torch.Tensor) -> torch.Tensor:
-        """The batch as the named model reads it (a teacher trained with another
-        normalisation gets it re-normalised); the student's inputs here."""
-        return inputs
+        """The batch as the named model reads it (its view, see :meth:`view_of`; a teacher
+        trained with another normalisation gets it re-normalised)."""
+        return self.view_of(name, inputs)
+
+    def view_of(self, name: str, inputs):
+        """The view model ``name`` reads of a batch of several views (a dict ``view ->
+        inputs``, from ``MultiViewDataPreprocessor``): the one ``model.views`` names, else the
+        first; a plain batch as it is."""
+        if not isinstance(inputs, dict):
+            return inputs
+        view = self.views.get(name)
+        if view is None:
+            return next(iter(inputs.values()))
+        if view not in inputs:
+            raise KDConfigError(f'model.views.{name}={view!r} is not a view of the batch; its '
+                                f'views are {list(inputs)} (MultiViewDataset.views)')
+        return inputs[view]
 
     def check_model_names(self, names: Sequence[str], where: str) -> None:
         """Refuse names that are not models of this algorithm (``where``: the config key)."""
@@ -328,6 +353,7 @@ class BaseAlgorithm(BaseModel):
         run inside their recorders.
         """
         grad = self.student_trainable
+        inputs = self.view_of('student', inputs)
         name, distiller = distiller, self.distillers()[distiller]
         if self.calculate_student_loss:
             losses.update(add_prefix(distiller.record(
@@ -345,7 +371,27 @@ class BaseAlgorithm(BaseModel):
 
     def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         """The training losses. Without distillation: the student's own."""
-        return self.architecture(inputs, data_samples, mode='loss')
+        return self.architecture(self.view_of('student', inputs), data_samples, mode='loss')
+
+    def train_step(self, data, optim_wrapper) -> Dict[str, torch.Tensor]:
+        """MMEngine's step; with a :class:`~mmkd.engine.optimizers.DOTOptimWrapper` the
+        student's own loss (``student.*``) and the rest (the distillation losses) are handed
+        to it apart, for DOT's two momenta."""
+        from mmkd.engine.optimizers import DOTOptimWrapper
+        if not isinstance(optim_wrapper, DOTOptimWrapper):
+            return super().train_step(data, optim_wrapper)
+        with optim_wrapper.optim_context(self):
+            data = self.data_preprocessor(data, True)
+            losses = self._run_forward(data, mode='loss')
+        _, log_vars = self.parse_losses(losses)
+        task = {k: v for k, v in losses.items() if k.startswith('student.')}
+        distill = {k: v for k, v in losses.items() if k not in task}
+        if not task or not distill:
+            raise KDConfigError('DOTOptimWrapper needs both the student\'s own loss and a '
+                                f'distillation loss in a step; this step has {sorted(losses)}')
+        optim_wrapper.update_params_split(self.parse_losses(task)[0],
+                                          self.parse_losses(distill)[0])
+        return log_vars
 
 
 def loss_log_prefix(distiller: str) -> str:

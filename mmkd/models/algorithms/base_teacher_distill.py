@@ -125,6 +125,7 @@ class BaseTeacherDistill(EMATeacherMixin, BaseAlgorithm):
         return teachers_as_modules(self._teachers)
 
     def model_inputs(self, name: str, inputs: torch.Tensor) -> torch.Tensor:
+        inputs = self.view_of(name, inputs)
         teacher = self._teachers.get(name)
         if teacher is None:
             return inputs

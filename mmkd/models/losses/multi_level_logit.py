@@ -34,10 +34,15 @@ def confidence_masks(preds_T: torch.Tensor):
     return conf <= torch.quantile(conf, 0.5), class_conf <= torch.quantile(class_conf, 0.5)
 
 
+def _kd(z_s: torch.Tensor, z_t: torch.Tensor, tau: float) -> torch.Tensor:
+    return soft_kl(F.log_softmax(z_s / tau, dim=1), F.softmax(z_t / tau, dim=1), tau)
+
+
 def mlkd_loss(preds_S: torch.Tensor, preds_T: torch.Tensor,
               temperatures: Sequence[float] = (4.0, 3.0, 5.0, 2.0, 6.0),
               instance_weight: float = 1.0, batch_weight: float = 1.0, class_weight: float = 1.0,
-              logit_stand: bool = False, confidence_mask: bool = True) -> torch.Tensor:
+              logit_stand: bool = False, confidence_mask: bool = True, views: int = 1,
+              strong_terms: str = 'reference') -> torch.Tensor:
     r"""Instance-, batch- and class-level logit distillation at several temperatures.
 
     .. math::
@@ -52,7 +57,28 @@ def mlkd_loss(preds_S: torch.Tensor, preds_T: torch.Tensor,
     :func:`confidence_masks` multiply terms that are already reduced to scalars, so
     :math:`m` and :math:`m_c` are the *fractions* of samples and classes they keep (about 1/2),
     not per-sample weights; ``confidence_mask=False`` drops them.
+
+    With ``views=2`` the batch holds a weak view of every sample and then a strong one (as
+    ``MultiViewDataPreprocessor(stack=[weak, strong])`` makes it): the terms above are those of
+    the weak half (masks from the teacher's weak view), plus unmasked KD terms
+    :math:`w_I \sum_T \mathrm{KD}_T` for the strong view. ``strong_terms='reference'`` takes
+    them as the reference code does: the first three temperatures on the strong view, the
+    others on the *weak* view again (its code reads the weak logits there); ``'strong'``: every
+    temperature on the strong view.
     """
+    if views == 2:
+        if preds_S.size(0) % 2:
+            raise ValueError(f'MLKDLoss(views=2) needs a batch of two stacked views, got '
+                             f'{preds_S.size(0)} samples')
+        (s_w, s_s), (t_w, t_s) = preds_S.chunk(2), preds_T.chunk(2)
+        total = mlkd_loss(s_w, t_w, temperatures, instance_weight, batch_weight, class_weight,
+                          logit_stand, confidence_mask)
+        z = (lambda x: standardize_logits(x)) if logit_stand else (lambda x: x)
+        for i, tau in enumerate(temperatures):
+            strong = strong_terms == 'strong' or i < 3
+            z_s, z_t = (z(s_s), z(t_s)) if strong else (z(s_w), z(t_w))
+            total = total + instance_weight * _kd(z_s, z_t, tau)
+        return total
     mask, class_mask = confidence_masks(preds_T)
     m = mask.float().mean() if confidence_mask else 1.0
     m_c = class_mask.float().mean() if confidence_mask else 1.0
@@ -60,9 +86,8 @@ def mlkd_loss(preds_S: torch.Tensor, preds_T: torch.Tensor,
         else (preds_S, preds_T)
     total = preds_S.new_zeros(())
     for tau in temperatures:
-        kd = soft_kl(F.log_softmax(z_s / tau, dim=1), F.softmax(z_t / tau, dim=1), tau)
         p_s, p_t = F.softmax(preds_S / tau, dim=1), F.softmax(preds_T / tau, dim=1)
-        total = total + instance_weight * m * kd \
+        total = total + instance_weight * m * _kd(z_s, z_t, tau) \
             + batch_weight * m * prediction_gram_distance(p_s, p_t, 'batch') \
             + class_weight * m_c * prediction_gram_distance(p_s, p_t, 'classes')
     return total
@@ -72,11 +97,11 @@ def mlkd_loss(preds_S: torch.Tensor, preds_T: torch.Tensor,
 class MLKDLoss(LogitLoss):
     """"Multi-Level Logit Distillation", Jin, Wang & Lin, CVPR 2023. See :func:`mlkd_loss`.
 
-    The reference's loss on one view of the batch (its weak view). The reference trains on
-    two augmented views (a weak one and one with RandAugment) and adds KD terms on the strong
-    one; distilling both views needs both of them in the batch, which mmkd's data pipeline does
-    not produce yet. Its CIFAR-100 setting: temperatures (4, 3, 5, 2, 6), every level weighted
-    like KD (``loss_weight`` 0.9 with the student's CE at 0.1), 480 epochs at lr 0.025.
+    The reference trains on two augmented views of each sample, a weak one and one with
+    RandAugment (``MultiViewDataset`` with ``MultiViewDataPreprocessor(stack=...)``, and
+    ``views=2`` here); with one view (``views=1``) the loss is the reference's weak-view terms.
+    Its CIFAR-100 setting: temperatures (4, 3, 5, 2, 6), every level weighted like KD
+    (``loss_weight`` 0.9 with the student's CE at 0.1 on each view), 480 epochs at lr 0.025.
 
     Args:
         temperatures (Sequence[float]): the temperatures summed over. Defaults to
@@ -90,14 +115,24 @@ class MLKDLoss(LogitLoss):
         logit_stand (bool): standardise the logits of the instance terms (as the
             logit-standardisation code does for MLKD; base temperature 2 there, so its list
             is (2, 3, 5, 2, 6)). Defaults to False.
+        views (int): 1, or 2 for a batch of a weak and a strong view stacked. Defaults to 1.
+        strong_terms (str): with two views, ``'reference'`` (default) or ``'strong'``, see
+            :func:`mlkd_loss`.
     """
 
     def __init__(self, temperatures: Sequence[float] = (4.0, 3.0, 5.0, 2.0, 6.0),
                  instance_weight: float = 1.0, batch_weight: float = 1.0,
                  class_weight: float = 1.0, confidence_mask: bool = True,
                  loss_weight: float = 1.0, teacher_detach: bool = True,
-                 logit_stand: bool = False) -> None:
+                 logit_stand: bool = False, views: int = 1,
+                 strong_terms: str = 'reference') -> None:
         super().__init__(loss_weight, teacher_detach, logit_stand)
+        if views not in (1, 2):
+            raise ValueError(f'MLKDLoss.views must be 1 or 2, got {views!r}')
+        if strong_terms not in ('reference', 'strong'):
+            raise ValueError(f"MLKDLoss.strong_terms must be 'reference' or 'strong', got "
+                             f'{strong_terms!r}')
+        self.views, self.strong_terms = views, strong_terms
         if isinstance(temperatures, (int, float)) or not temperatures:
             raise ValueError(f'MLKDLoss.temperatures must be a non-empty list of temperatures, '
                              f'got {temperatures!r}')
@@ -114,4 +149,5 @@ class MLKDLoss(LogitLoss):
             raise ValueError(f'MLKDLoss needs (B, K) logits, got {tuple(preds_S.shape)}')
         preds_T = self.teacher_side(preds_T)
         return self.loss_weight * mlkd_loss(preds_S, preds_T, self.temperatures, *self.weights,
-                                            self.logit_stand, self.confidence_mask)
+                                            self.logit_stand, self.confidence_mask, self.views,
+                                            self.strong_terms)
