@@ -60,4 +60,13 @@ variants = {
            ('symmetric', {'model.distiller.distill_losses.loss_fsecd.symmetric': True}),
            ('same-class', {'model.distiller.distill_losses.loss_fsecd.same_class_positives':
                            True}))},
+    # the ViT student of configs/cross_arch: alone (CE x 1), and with KD on the logits only
+    'vit-alone_digits': dict(
+        config='cross_arch/vit-student_convnet-teacher_digits.py',
+        options={'model.architecture.head.loss.loss_weight': 1.0,
+                 'model.distiller.distill_losses.loss_kd.loss_weight': 0.0,
+                 'model.distiller.distill_losses.loss_hint.loss_weight': 0.0}),
+    'vit-student-kd-only_convnet-teacher_digits': dict(
+        config='cross_arch/vit-student_convnet-teacher_digits.py',
+        options={'model.distiller.distill_losses.loss_hint.loss_weight': 0.0}),
 }

@@ -1,6 +1,7 @@
 """Every shipped config loads, builds its model, and (for distillation) computes its losses."""
 import glob
 import copy
+import types
 import hashlib
 import types
 import os.path as osp
@@ -93,6 +94,12 @@ def check_config(cfg, ckpt_dir, tmp_path):
     if ema:  # what EMATeacherHook does before training
         assert any(h['type'] == 'EMATeacherHook' for h in cfg.custom_hooks)
         model.start_ema_teacher()
+    for hook in cfg.get('custom_hooks', []):
+        if hook['type'] == 'CurriculumTemperatureHook':  # what it does before the first epoch
+            runner = types.SimpleNamespace(model=model, epoch=0)
+            built = HOOKS.build(copy.deepcopy(hook))
+            built.before_train(runner)
+            built.before_train_epoch(runner)
     data = model.data_preprocessor(cached_batch if cached else batch(cfg), training=True)
     losses = model(**data, mode='loss')
     assert losses and all(torch.isfinite(v) for v in losses.values())

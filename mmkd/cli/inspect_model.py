@@ -84,6 +84,23 @@ def suggest_connector(student_shape: Tuple, teacher_shape: Tuple) -> Optional[di
     if len(student_shape) == 2 and len(teacher_shape) == 2:
         return dict(type='LinearConnector', in_channels=student_shape[1],
                     out_channels=teacher_shape[1])
+    if len(student_shape) == 3 and len(teacher_shape) == 4:
+        # a transformer student's tokens against a CNN teacher's map
+        return dict(type='TokensToMap', in_channels=student_shape[2],
+                    out_channels=teacher_shape[1], out_size=tuple(teacher_shape[2:]),
+                    num_prefix_tokens=_prefix_tokens(student_shape[1]))
+    if len(student_shape) == 4 and len(teacher_shape) == 3:
+        # a CNN student's map against a transformer teacher's tokens: the teacher side first
+        # becomes a map (TokensToMap without projection, on the teacher), then this
+        n = teacher_shape[1] - _prefix_tokens(teacher_shape[1])
+        g = int(round(n**0.5))
+        return dict(type='ConvModuleConnector', in_channel=student_shape[1],
+                    out_channel=teacher_shape[2], kernel_size=1, norm_cfg=dict(type='BN'),
+                    act_cfg=None, note=(
+                        f"the teacher's tokens through dict(type='TokensToMap', in_channels="
+                        f'{teacher_shape[2]}, num_prefix_tokens='
+                        f'{_prefix_tokens(teacher_shape[1])}) (a {g}x{g} map); pool the '
+                        f'student map to {g}x{g} if it differs'))
     if len(student_shape) != 4 or len(teacher_shape) != 4:
         return dict(type='LinearConnector', in_channels=int(torch.tensor(student_shape[1:]).prod()),
                     out_channels=int(torch.tensor(teacher_shape[1:]).prod()))
@@ -99,6 +116,16 @@ def suggest_connector(student_shape: Tuple, teacher_shape: Tuple) -> Optional[di
             f'spatial sizes {hs}x{ws} and {ht}x{wt}: pool (or interpolate) the student map, '
             f'then a ConvModuleConnector {cs} -> {ct} channels'))
     return cfg
+
+
+def _prefix_tokens(num_tokens: int) -> int:
+    """The prefix tokens (class, distillation) of a sequence of ``num_tokens``: the fewest
+    (0, 1 or 2) that leave a square grid of patches; 1 when none does."""
+    for prefix in (0, 1, 2):
+        n = num_tokens - prefix
+        if n > 0 and int(round(n**0.5))**2 == n:
+            return prefix
+    return 1
 
 
 def models_of(cfg) -> List[Tuple[str, nn.Module]]:

@@ -7,10 +7,11 @@ from mmengine.dataset import Compose, force_full_init
 from mmkd.registry import DATASETS
 from mmkd.utils.config_errors import KDConfigError
 from mmkd.utils.scopes import mmkd_scope
+from .dataset_wrapper import DatasetWrapper
 
 
 @DATASETS.register_module()
-class MultiViewDataset:
+class MultiViewDataset(DatasetWrapper):
     """Wraps any mmpretrain/MMEngine dataset (config or object) and returns, for each sample,
     one packed input per *view*: ``dict(inputs={view: tensor}, data_samples=...)``.
 
@@ -36,36 +37,9 @@ class MultiViewDataset:
             if not isinstance(pipeline, (list, tuple)) or not pipeline:
                 raise KDConfigError(f'MultiViewDataset.views.{name} must be a non-empty list of '
                                     f'transforms ending with PackInputs, got {pipeline!r}')
-        self.dataset = DATASETS.build(copy.deepcopy(dataset)) if isinstance(dataset, dict) \
-            else dataset
         with mmkd_scope():
             self.views = {name: Compose(list(pipeline)) for name, pipeline in views.items()}
-        self._fully_initialized = False
-        if not lazy_init:
-            self.full_init()
-
-    @property
-    def metainfo(self) -> dict:
-        return copy.deepcopy(self.dataset.metainfo)
-
-    def full_init(self) -> None:
-        if self._fully_initialized:
-            return
-        if hasattr(self.dataset, 'full_init'):
-            self.dataset.full_init()
-        self._fully_initialized = True
-
-    @force_full_init
-    def __len__(self) -> int:
-        return len(self.dataset)
-
-    @force_full_init
-    def get_data_info(self, idx: int) -> dict:
-        return self.dataset.get_data_info(idx)
-
-    @force_full_init
-    def get_gt_labels(self):
-        return self.dataset.get_gt_labels()
+        super().__init__(dataset, lazy_init)
 
     @force_full_init
     def __getitem__(self, idx: int) -> dict:

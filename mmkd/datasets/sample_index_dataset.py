@@ -1,12 +1,11 @@
 """A dataset wrapper that tells every sample its index (and, optionally, its CRD negatives)."""
-import copy
 from typing import Union
 
 import numpy as np
-from mmengine.dataset import force_full_init
 
 from mmkd.registry import DATASETS
 from mmkd.utils.config_errors import KDConfigError
+from .dataset_wrapper import DatasetWrapper
 
 NEGATIVE_MODES = ('other_classes', 'uniform')
 
@@ -19,7 +18,7 @@ def set_metainfo(sample, meta: dict) -> None:
 
 
 @DATASETS.register_module()
-class SampleIndexDataset:
+class SampleIndexDataset(DatasetWrapper):
     """Wraps any mmpretrain/MMEngine dataset (config or object, with its own pipeline) and
     adds, to each sample's ``data_samples`` metainfo, ``sample_idx``: its index in this
     wrapper, unique in ``[0, len(self))`` whatever the dataset inside (a ``ConcatDataset``'s
@@ -42,8 +41,6 @@ class SampleIndexDataset:
 
     def __init__(self, dataset: Union[dict, object], num_negatives: int = 0,
                  negatives: str = 'other_classes', lazy_init: bool = False) -> None:
-        self.dataset = DATASETS.build(copy.deepcopy(dataset)) if isinstance(dataset, dict) \
-            else dataset
         if negatives not in NEGATIVE_MODES:
             raise KDConfigError(f'SampleIndexDataset.negatives={negatives!r} is not valid; choose '
                                 f'one of {list(NEGATIVE_MODES)}')
@@ -51,33 +48,14 @@ class SampleIndexDataset:
             raise KDConfigError('SampleIndexDataset.num_negatives must be an int >= 0, got '
                                 f'{num_negatives!r}')
         self.num_negatives, self.negatives = num_negatives, negatives
-        self._fully_initialized = False
-        if not lazy_init:
-            self.full_init()
+        super().__init__(dataset, lazy_init)
 
-    @property
-    def metainfo(self) -> dict:
-        return copy.deepcopy(self.dataset.metainfo)
-
-    def full_init(self) -> None:
-        if self._fully_initialized:
-            return
-        if hasattr(self.dataset, 'full_init'):
-            self.dataset.full_init()
+    def init_wrapper(self) -> None:
         self._others = None
         if self.num_negatives and self.negatives == 'other_classes':
             labels = np.asarray(self.dataset.get_gt_labels())
             self._others = {c: np.flatnonzero(labels != c) for c in np.unique(labels)}
             self._labels = labels
-        self._fully_initialized = True
-
-    @force_full_init
-    def __len__(self) -> int:
-        return len(self.dataset)
-
-    @force_full_init
-    def get_gt_labels(self):
-        return self.dataset.get_gt_labels()
 
     def __getitem__(self, idx: int) -> dict:
         item, meta = self._load(idx)

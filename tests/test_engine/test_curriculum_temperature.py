@@ -1,5 +1,6 @@
 """CTKD: the learnable temperature, its gradient reversal, its curriculum and its resume."""
 import copy
+import glob
 import json
 import math
 import os.path as osp
@@ -10,7 +11,7 @@ from mmengine.runner import Runner
 
 from helpers import LOGITS_KD, digits_kd_config
 from mmkd.engine.hooks import curriculum_lambda
-from mmkd.models.losses import CurriculumTemperature, DKDLoss, KLDivergence
+from mmkd.models.losses import DKDLoss, KLDivergence
 from mmkd.utils import load_checkpoint_file
 from mmkd.utils.config_errors import KDConfigError
 from test_engine.test_resume import _Crash
@@ -76,7 +77,7 @@ def test_the_temperature_learns_is_logged_and_resumes(tmp_path, teacher_ckpt):
     final = load_checkpoint_file(osp.join(tmp_path / 'full', 'epoch_4.pth'))['state_dict']
     assert float(final[key]) != 1.0  # it trained
     logs = [json.loads(line) for path in
-            sorted(__import__('glob').glob(str(tmp_path / 'full' / '*' / 'vis_data' / '*.json')))
+            sorted(glob.glob(str(tmp_path / 'full' / '*' / 'vis_data' / '*.json')))
             for line in open(path) if '"tau.loss_kd"' in line]
     assert logs and all(1.0 < entry['tau.loss_kd'] < 21.0 for entry in logs)
 

@@ -1,5 +1,4 @@
 """DOT: two momentum buffers, against a hand-computed update and through the runner."""
-import copy
 import os.path as osp
 
 import pytest

@@ -1,10 +1,9 @@
 """Connector and loss arguments written 'auto': read from one probe pass at build."""
-import copy
 
 import pytest
 import torch
 
-from helpers import STUDENT, TEACHER, build_kd, convnet, kd_model_cfg
+from helpers import build_kd, kd_model_cfg
 from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError
 

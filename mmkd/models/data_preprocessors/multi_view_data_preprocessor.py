@@ -9,6 +9,11 @@ from mmkd.utils.config_errors import KDConfigError
 from ..utils.model_builder import build_data_preprocessor
 
 
+def _of_view(name: str) -> property:
+    """The attribute ``name`` of the preprocessor of one view."""
+    return property(lambda self: getattr(self.preprocessor, name, None))
+
+
 @MODELS.register_module()
 class MultiViewDataPreprocessor(BaseDataPreprocessor):
     """Runs one data preprocessor (e.g. mmpretrain's ``ClsDataPreprocessor``) on every view
@@ -40,26 +45,10 @@ class MultiViewDataPreprocessor(BaseDataPreprocessor):
                                 f'got {stack!r}')
         self.stack = list(stack) if stack is not None else None
 
-    # what mmkd reads of a data preprocessor: the classes and the normalisation of a view
-    @property
-    def num_classes(self):
-        return getattr(self.preprocessor, 'num_classes', None)
-
-    @property
-    def mean(self):
-        return self.preprocessor.mean
-
-    @property
-    def std(self):
-        return self.preprocessor.std
-
-    @property
-    def to_rgb(self):
-        return self.preprocessor.to_rgb
-
-    @property
-    def _enable_normalize(self):
-        return self.preprocessor._enable_normalize
+    # what mmkd reads of a data preprocessor: a view's classes and normalisation
+    num_classes = _of_view('num_classes')
+    mean, std, to_rgb = _of_view('mean'), _of_view('std'), _of_view('to_rgb')
+    _enable_normalize = _of_view('_enable_normalize')
 
     def forward(self, data: dict, training: bool = False) -> dict:
         inputs = data['inputs']

@@ -322,12 +322,15 @@ class ConfigurableDistiller(BaseModule):
         self.sources[name].initialize(model)
 
     def init_connectors_from_teachers(self, teachers: dict) -> None:
-        """Give the loaded teachers to connectors that declare they derive something from
-        them (``teacher_needs.loaded_teachers``, e.g. ``OFDTeacherConnector``'s margins), by
-        their ``init_from_teachers(teachers, key)``."""
-        for name, connector in self.connectors.items():
-            if teacher_needs(connector).loaded_teachers:
-                connector.init_from_teachers(teachers, f'model.distiller.connectors.{name}')
+        """Give the loaded teachers to the connectors and losses that declare they derive
+        something from them (``teacher_needs.loaded_teachers``, e.g. ``OFDTeacherConnector``'s
+        margins, ``WKDLogitLoss``'s class costs), by their ``init_from_teachers(teachers,
+        key)``."""
+        for kind, modules in (('connectors', self.connectors),
+                              ('distill_losses', self.distill_losses)):
+            for name, module in modules.items():
+                if teacher_needs(module).loaded_teachers:
+                    module.init_from_teachers(teachers, f'model.distiller.{kind}.{name}')
 
     def set_early_exit(self, source: str, on: bool) -> None:
         """Stop passes of ``source`` once every record of it is taken (frozen models)."""

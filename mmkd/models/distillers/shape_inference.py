@@ -12,7 +12,8 @@ arguments may be ``'auto'`` and where each is read, in a class attribute ``shape
   output is compared with): ``'input.channels'``, ``'target.size'``, ...;
 * a loss's rules read one of its ``forward`` arguments as mapped (after connectors):
   ``'preds_S.channels'``;
-* the value read is ``channels`` (dim 1), ``size`` (the spatial size: ``H`` of a square map,
+* the value read is ``channels`` (dim 1 of a map (B, C, H, W) or a vector (B, C); the last
+  dim of a token sequence (B, N, C)), ``size`` (the spatial size: ``H`` of a square map,
   ``(H, W)`` otherwise, 1 for a vector) or ``pre_relu_norm`` (the module path of the
   BatchNorm before the ReLU at the recorded point, from the backbone's table: a backbone
   with a ``pre_relu_norm(path)`` method, such as the CIFAR zoo's ``TappedBackbone``).
@@ -56,8 +57,8 @@ class RecordInfo:
         if not isinstance(t, torch.Tensor) or t.dim() < 2:
             raise KDConfigError(f'{where}: the record is not a batch of features '
                                 f'({type(t).__name__}); give the value explicitly')
-        if quantity == 'channels':
-            return int(t.shape[1])
+        if quantity == 'channels':  # a transformer's tokens (B, N, C) have C channels
+            return int(t.shape[-1] if t.dim() == 3 else t.shape[1])
         if quantity == 'size':
             spatial = tuple(int(s) for s in t.shape[2:])
             if not spatial:

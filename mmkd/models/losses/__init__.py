@@ -29,6 +29,8 @@ from .logit_standardization import LogitLoss, standardize_logits
 from .multi_level_logit import MLKDLoss, mlkd_loss
 from .normalized_kd import NKDLoss, nkd_loss
 from .universal_self_kd import USKDLoss, uskd_loss
+from .wasserstein_kd import (WKDFeatureLoss, WKDLogitLoss, sinkhorn_flow, wkd_feature_loss,
+                             wkd_logit_loss)
 
 __all__ = [
     'DKDLoss', 'dkd_loss', 'DISTLoss', 'dist_loss', 'HardLabelKD', 'hard_label_kd',
@@ -42,5 +44,6 @@ __all__ = [
     'InBatchContrastiveLoss', 'in_batch_contrastive_loss', 'CRDLoss', 'momentum_update',
     'nce_contrast_loss', 'ActivatedL2Loss', 'activated_l2', 'LabelCELoss', 'LogitLoss',
     'standardize_logits', 'MLKDLoss', 'mlkd_loss', 'NKDLoss', 'nkd_loss', 'USKDLoss', 'uskd_loss',
-    'CurriculumTemperature', 'GradientReversal'
+    'CurriculumTemperature', 'GradientReversal', 'WKDFeatureLoss', 'WKDLogitLoss',
+    'sinkhorn_flow', 'wkd_feature_loss', 'wkd_logit_loss'
 ]
