@@ -14,7 +14,7 @@ from mmkd.engine.hooks import curriculum_lambda
 from mmkd.models.losses import DKDLoss, KLDivergence
 from mmkd.utils import load_checkpoint_file
 from mmkd.utils.config_errors import KDConfigError
-from test_engine.test_resume import _Crash
+from test_engine.test_resume import interrupt_and_resume
 
 
 def ctkd_distiller():
@@ -81,14 +81,8 @@ def test_the_temperature_learns_is_logged_and_resumes(tmp_path, teacher_ckpt):
             for line in open(path) if '"tau.loss_kd"' in line]
     assert logs and all(1.0 < entry['tau.loss_kd'] < 21.0 for entry in logs)
 
-    cut = ctkd_config(tmp_path / 'cut', teacher_ckpt)
-    runner = Runner.from_cfg(cut)
-    runner.register_hook(_Crash(at=1))
-    with pytest.raises(KeyboardInterrupt):
-        runner.train()
-    resumed = ctkd_config(tmp_path / 'cut', teacher_ckpt)
-    resumed.resume = True
-    Runner.from_cfg(resumed).train()
+    interrupt_and_resume(lambda work_dir: ctkd_config(work_dir, teacher_ckpt), tmp_path / 'cut',
+                         at=1)
     got = load_checkpoint_file(osp.join(tmp_path / 'cut', 'epoch_4.pth'))['state_dict']
     torch.testing.assert_close(got[key], final[key], rtol=0, atol=1e-6)
     for k in final:

@@ -8,7 +8,7 @@ from mmengine.runner import Runner
 from helpers import digits_kd_config
 from mmkd.engine.optimizers import DOTSGD
 from mmkd.utils import load_checkpoint_file
-from test_engine.test_resume import _Crash
+from test_engine.test_resume import interrupt_and_resume
 
 LR, M, DELTA, WD = 0.1, 0.9, 0.075, 0.01
 
@@ -84,13 +84,8 @@ def test_dot_trains_any_config_and_resumes_with_both_buffers(tmp_path, teacher_c
                            for s in buffers if 'momentum_kd_buffer' in s)
     assert any('momentum_kd_buffer' in s for s in buffers)
 
-    runner = Runner.from_cfg(dot_config(tmp_path / 'cut', teacher_ckpt))
-    runner.register_hook(_Crash(at=1))
-    with pytest.raises(KeyboardInterrupt):
-        runner.train()
-    resumed = dot_config(tmp_path / 'cut', teacher_ckpt)
-    resumed.resume = True
-    Runner.from_cfg(resumed).train()
+    interrupt_and_resume(lambda work_dir: dot_config(work_dir, teacher_ckpt), tmp_path / 'cut',
+                         at=1)
     got = load_checkpoint_file(osp.join(tmp_path / 'cut', 'epoch_3.pth'))
     for k, v in full['state_dict'].items():
         torch.testing.assert_close(got['state_dict'][k], v, rtol=0, atol=1e-6, msg=k)

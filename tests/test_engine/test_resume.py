@@ -24,6 +24,18 @@ class _Crash(Hook):
             raise KeyboardInterrupt('simulated interruption')
 
 
+def interrupt_and_resume(make_config, work_dir, at: int) -> None:
+    """Train ``make_config(work_dir)``, interrupted after epoch ``at``, then resume it to the
+    end (as ``tools/train.py CONFIG --resume``)."""
+    runner = Runner.from_cfg(make_config(work_dir))
+    runner.register_hook(_Crash(at=at))
+    with pytest.raises(KeyboardInterrupt):
+        runner.train()
+    resumed = make_config(work_dir)
+    resumed.resume = True
+    Runner.from_cfg(resumed).train()
+
+
 def final_state(work_dir):
     return load_checkpoint_file(osp.join(work_dir, 'epoch_4.pth'))['state_dict']
 
