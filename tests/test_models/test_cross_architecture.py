@@ -107,3 +107,34 @@ def test_feature_distillation_across_architectures_trains(direction):
     model = MODELS.build(cfg)
     values = train(model)
     assert values[-1] < values[0]
+
+
+def test_a_deit_student_learns_from_a_cnn_teacher_through_its_distillation_token(tmp_path):
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from helpers import ROOT, digits_batch
+    from step_reference import teacher_checkpoint
+    cfg = Config.fromfile(f'{ROOT}/configs/cross_arch/deit-student_convnet-teacher_digits.py')
+    cfg.model.teacher_ckpt = teacher_checkpoint(cfg.model.teacher, tmp_path, 'teacher')
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmkd'):
+        model = MODELS.build(cfg.model)
+    head = model.student.head
+    data = model.data_preprocessor(digits_batch(32), True)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=3e-3)
+    first = None
+    for _ in range(15):
+        losses = model.loss(data['inputs'], data['data_samples'])
+        first = first or float(losses['distill.loss_hard'])
+        optimizer.zero_grad()
+        sum(losses.values()).backward()
+        optimizer.step()
+    assert float(losses['distill.loss_hard']) < first
+    assert head.layers.head_dist.weight.grad.abs().sum() > 0  # the distillation token trains
+    # prediction averages the class-token and distillation-token heads, as DeiT
+    model.eval()
+    with torch.no_grad():
+        feats = model.student.extract_feat(data['inputs'])
+        cls_token, dist_token = head.pre_logits(feats)
+        expected = (head.layers.head(cls_token) + head.layers.head_dist(dist_token)) / 2
+        torch.testing.assert_close(model(data['inputs'], mode='tensor'), expected)
