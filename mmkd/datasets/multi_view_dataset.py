@@ -1,5 +1,6 @@
 """A dataset wrapper that yields several views of each sample, each with its own pipeline."""
 import copy
+from types import SimpleNamespace
 from typing import Dict, List, Union
 
 from mmengine.dataset import Compose, force_full_init
@@ -41,6 +42,14 @@ class MultiViewDataset(DatasetWrapper):
             self.views = {name: Compose(list(pipeline)) for name, pipeline in views.items()}
         super().__init__(dataset, lazy_init)
 
+    @property
+    def pipeline(self):
+        """Every transform a sample goes through, the wrapped dataset's then each view's (named
+        by its view): what a teacher-output cache compares with the run that reads it."""
+        shared = getattr(getattr(self.dataset, 'pipeline', None), 'transforms', [])
+        return SimpleNamespace(transforms=list(shared) + [
+            _InView(name, t) for name, view in self.views.items() for t in view.transforms])
+
     @force_full_init
     def __getitem__(self, idx: int) -> dict:
         shared = self.dataset[idx]
@@ -54,3 +63,13 @@ class MultiViewDataset(DatasetWrapper):
             if data_samples is None:
                 data_samples = packed.get('data_samples')
         return dict(inputs=inputs, data_samples=data_samples)
+
+
+class _InView:
+    """A transform of one view, shown with the view's name."""
+
+    def __init__(self, view: str, transform) -> None:
+        self.view, self.transform = view, transform
+
+    def __repr__(self) -> str:
+        return f'{self.view}: {self.transform!r}'

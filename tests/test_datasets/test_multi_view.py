@@ -127,3 +127,38 @@ def test_the_cifar_strong_view_runs_randaugment_on_colour_images():
     image = np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8)
     packed = strong(dict(img=image, gt_label=3))
     assert packed['inputs'].shape == (3, 32, 32)
+
+
+def test_a_teacher_cache_built_on_the_teachers_view_serves_a_student_on_its_own(
+        tmp_path, teacher_ckpt):
+    import copy
+    from mmkd.engine.teacher_cache_builder import build
+    from mmkd.registry import MODELS
+    from test_engine.test_teacher_cache import cache_config, first_batch, live, step_losses
+    cfg = cache_config(tmp_path / 'work', teacher_ckpt, tmp_path / 'cache')
+    inner = cfg.train_dataloader.dataset.dataset
+    inner.pipeline = []
+    cfg.train_dataloader.dataset.dataset = dict(type='MultiViewDataset', dataset=inner,
+                                                views=VIEWS)
+    cfg.model.views = dict(teacher='clean', student='shifted')
+    cfg.model.data_preprocessor = dict(type='MultiViewDataPreprocessor',
+                                       preprocessor=PREPROCESSOR)
+    meta = build(cfg)
+    assert meta['complete'] and any('shifted: ' in t for t in meta['data']['pipeline'])
+    torch.manual_seed(0)
+    live_model = MODELS.build(live(cfg).model)
+    cached = MODELS.build(copy.deepcopy(cfg.model))
+    assert cached.teacher is None
+    cached.load_state_dict(live_model.state_dict())
+    batch = first_batch(cfg)
+    expected, got = step_losses(live_model, batch), step_losses(cached, batch)
+    for k in expected:
+        assert got[k] == pytest.approx(expected[k], rel=1e-6, abs=1e-7), k
+    # another view pipeline than the cache was built with is refused
+    changed = copy.deepcopy(cfg)
+    changed.train_dataloader.dataset.dataset.views['shifted'][0]['padding'] = 1
+    with pytest.raises(KDConfigError, match='pipeline|transform'):
+        model = MODELS.build(copy.deepcopy(changed.model))
+        from mmkd.registry import DATASETS
+        model.teachers_by_name()['teacher'].cache.check_dataset(
+            DATASETS.build(copy.deepcopy(changed.train_dataloader.dataset)).describe())
