@@ -28,6 +28,7 @@ from .curriculum_temperature import CurriculumTemperature, GradientReversal
 from .logit_standardization import LogitLoss, standardize_logits
 from .multi_level_logit import MLKDLoss, mlkd_loss
 from .normalized_kd import NKDLoss, nkd_loss
+from .streamlined_kd import SKDDirectionLoss, SKDInstanceLoss, skd_direction_loss
 from .universal_self_kd import USKDLoss, uskd_loss
 from .wasserstein_kd import (WKDFeatureLoss, WKDLogitLoss, sinkhorn_flow, wkd_feature_loss,
                              wkd_logit_loss)
@@ -45,5 +46,6 @@ __all__ = [
     'nce_contrast_loss', 'ActivatedL2Loss', 'activated_l2', 'LabelCELoss', 'LogitLoss',
     'standardize_logits', 'MLKDLoss', 'mlkd_loss', 'NKDLoss', 'nkd_loss', 'USKDLoss', 'uskd_loss',
     'CurriculumTemperature', 'GradientReversal', 'WKDFeatureLoss', 'WKDLogitLoss',
-    'sinkhorn_flow', 'wkd_feature_loss', 'wkd_logit_loss'
+    'sinkhorn_flow', 'wkd_feature_loss', 'wkd_logit_loss', 'SKDDirectionLoss', 'SKDInstanceLoss',
+    'skd_direction_loss'
 ]
