@@ -68,6 +68,28 @@ def sharpened(cost: torch.Tensor, sharpen: float) -> torch.Tensor:
     return cost if sharpen == 0 else 1 - torch.exp(-sharpen * cost)
 
 
+def linear_cka(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    r"""Linear CKA of two (n, d) feature matrices, rows centred first:
+    :math:`\lVert Y^\top X\rVert_F^2 / (\lVert X^\top X\rVert_F \lVert Y^\top Y\rVert_F)`
+    (the reference's ``linear_CKA_precenter``; row r of ``x`` is paired with row r of
+    ``y``)."""
+    x, y = x - x.mean(0, keepdim=True), y - y.mean(0, keepdim=True)
+    return torch.linalg.norm(y.t() @ x) ** 2 / (torch.linalg.norm(x.t() @ x)
+                                                 * torch.linalg.norm(y.t() @ y))
+
+
+def cka_class_costs(class_features: torch.Tensor) -> torch.Tensor:
+    """WKD's class costs from features: ``1 - linear_cka`` between every two classes'
+    feature matrices, (K, n, d) in, (K, K) out (the reference's ``generate_cost_matrix.py``
+    with ``linear_CKA``; the sharpening is left to ``WKDLogitLoss``)."""
+    k = class_features.size(0)
+    cost = torch.zeros(k, k)
+    for i in range(k):
+        for j in range(i, k):
+            cost[i, j] = cost[j, i] = 1 - linear_cka(class_features[i], class_features[j])
+    return cost
+
+
 @MODELS.register_module()
 class WKDLogitLoss(DistillLoss):
     """WKD-L: "Wasserstein Distance Rivals Kullback-Leibler Divergence for Knowledge
@@ -79,14 +101,15 @@ class WKDLogitLoss(DistillLoss):
 
     The cost between classes comes from the loaded teacher (``cost='prototypes'``: the rows
     of the teacher parameter ``prototypes``, its classifier weights by default) or from a file
-    (a (K, K) tensor saved with ``torch.save``, e.g. the reference's CKA costs of teacher
-    features, ``tools/analysis/wkd_cost_matrix.py``); either is sharpened by
+    (a (K, K) tensor saved with ``torch.save``, e.g. the reference's CKA costs of the teacher's
+    features, which ``tools/analysis/wkd_cost_matrix.py`` computes); either is sharpened by
     ``1 - exp(-sharpen * C)``. The matrix is a buffer: checkpoints keep it, so testing needs no
     teacher.
 
     Args:
         num_classes (int | 'auto'): K.
-        cost (str): ``'prototypes'`` or the path of a cost file. Defaults to ``'prototypes'``.
+        cost (str): ``'prototypes'`` or the path of a cost file (e.g. from
+            ``tools/analysis/wkd_cost_matrix.py``). Defaults to ``'prototypes'``.
         prototypes (str): the teacher parameter whose rows are the class prototypes. Defaults
             to ``'head.fc.weight'``.
         sharpen (float): the sharpening; 0 for none. Defaults to 1.0.
