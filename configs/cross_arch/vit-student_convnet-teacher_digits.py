@@ -3,17 +3,16 @@
 # teacher's logits (KD, tau 4, 0.9, CE 0.1) and its stage-2 map: the ViT's last tokens as a map
 # (TokensToMap: the class token dropped, projected to the teacher's channels and grid, sized
 # 'auto') regressed to it (MSE x 1). AdamW, as transformers train.
-_base_ = ['../_base_/digits_kd_run.py', '../_base_/distillers/logits.py']
-vit = dict(
-    _scope_='mmpretrain', type='ImageClassifier',
-    backbone=dict(type='VisionTransformer', img_size=8, patch_size=2, in_channels=1,
-                  arch=dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64),
-                  out_type='cls_token'),
-    neck=None,
-    head=dict(type='VisionTransformerClsHead', num_classes=10, in_channels=32,
-              loss=dict(type='CrossEntropyLoss', loss_weight=0.1)))
+_base_ = [
+    '../_base_/models/digits/convnets.py', '../_base_/models/digits/vit.py',
+    '../_base_/datasets/digits.py', '../_base_/schedules/digits_40e.py',
+    '../_base_/default_runtime.py', '../_base_/distillers/logits.py'
+]
 model = dict(
-    architecture=dict(_delete_=True, **vit),
+    type='SingleTeacherDistill',
+    architecture={{_base_.vit_student_model}},
+    teacher={{_base_.teacher_model}},
+    teacher_ckpt='work_dirs/teacher_convnet_digits/epoch_40.pth',
     distiller=dict(
         type='ConfigurableDistiller', input_shape=(1, 8, 8),
         student_recorders=dict(logits=dict(type='ModuleOutputs', source='head.layers.head'),
