@@ -1,0 +1,6 @@
+# KD with logit standardisation on vgg13 -> vgg8: the distiller is in
+# configs/_base_/distillers/kd_ls.py, at the reference's base temperature 3 and KD weight 9 for
+# this pair (the name of its log).
+_base_ = ['../_base_/models/cifar_kd/vgg13_vgg8.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/kd_ls.py']
+model = dict(architecture={{_base_.student_head}}, distiller={{_base_.distiller_tau3}})

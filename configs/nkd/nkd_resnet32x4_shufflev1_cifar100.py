@@ -1,0 +1,5 @@
+# NKD on resnet32x4 -> shufflev1: the distiller is in configs/_base_/distillers/nkd.py.
+_base_ = ['../_base_/models/cifar_kd/resnet32x4_shufflev1.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/nkd.py']
+model = dict(architecture={{_base_.student_head}}, distiller={{_base_.distiller}})
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked

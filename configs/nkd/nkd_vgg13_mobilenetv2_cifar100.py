@@ -1,0 +1,5 @@
+# NKD on vgg13 -> mobilenetv2: the distiller is in configs/_base_/distillers/nkd.py.
+_base_ = ['../_base_/models/cifar_kd/vgg13_mobilenetv2.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/nkd.py']
+model = dict(architecture={{_base_.student_head}}, distiller={{_base_.distiller}})
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as benchmarked
