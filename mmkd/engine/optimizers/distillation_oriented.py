@@ -3,8 +3,7 @@ the task loss's gradients and another for the distillation loss's."""
 from typing import List, Tuple
 
 import torch
-from mmengine.optim import OptimWrapper
-
+from mmkd.models.algorithms.loss_parts_optim_wrapper import LossPartsOptimWrapper
 from mmkd.registry import OPTIM_WRAPPERS, OPTIMIZERS
 from mmkd.utils.config_errors import KDConfigError
 
@@ -106,7 +105,7 @@ class DOTSGD(torch.optim.Optimizer):
 
 
 @OPTIM_WRAPPERS.register_module()
-class DOTOptimWrapper(OptimWrapper):
+class DOTOptimWrapper(LossPartsOptimWrapper):
     """The optimizer wrapper of DOT: the algorithm gives it the task loss (the student's own
     loss) and the distillation loss (everything else) of a step apart, and it runs a backward
     of each, the distillation gradients stashed in between, then one :class:`DOTSGD` step.

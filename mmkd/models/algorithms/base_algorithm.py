@@ -14,6 +14,7 @@ from mmkd.utils.scopes import mmkd_scope
 from ..utils.model_builder import (build_data_preprocessor, build_model,
                                    check_preprocessor_classes)
 from ..utils.renormalize import renormalize
+from .loss_parts_optim_wrapper import LossPartsOptimWrapper
 
 
 def add_prefix(losses: Dict[str, torch.Tensor], prefix: str) -> Dict[str, torch.Tensor]:
@@ -374,11 +375,9 @@ class BaseAlgorithm(BaseModel):
         return self.architecture(self.view_of('student', inputs), data_samples, mode='loss')
 
     def train_step(self, data, optim_wrapper) -> Dict[str, torch.Tensor]:
-        """MMEngine's step; with a :class:`~mmkd.engine.optimizers.DOTOptimWrapper` the
-        student's own loss (``student.*``) and the rest (the distillation losses) are handed
-        to it apart, for DOT's two momenta."""
-        from mmkd.engine.optimizers import DOTOptimWrapper
-        if not isinstance(optim_wrapper, DOTOptimWrapper):
+        """MMEngine's step; a :class:`LossPartsOptimWrapper` (DOT's) is handed the student's
+        own loss (``student.*``) and the rest (the distillation losses) apart."""
+        if not isinstance(optim_wrapper, LossPartsOptimWrapper):
             return super().train_step(data, optim_wrapper)
         with optim_wrapper.optim_context(self):
             data = self.data_preprocessor(data, True)
@@ -387,8 +386,9 @@ class BaseAlgorithm(BaseModel):
         task = {k: v for k, v in losses.items() if k.startswith('student.')}
         distill = {k: v for k, v in losses.items() if k not in task}
         if not task or not distill:
-            raise KDConfigError('DOTOptimWrapper needs both the student\'s own loss and a '
-                                f'distillation loss in a step; this step has {sorted(losses)}')
+            raise KDConfigError(f'{type(optim_wrapper).__name__} needs both the student\'s own '
+                                f'loss and a distillation loss in a step; this step has '
+                                f'{sorted(losses)}')
         optim_wrapper.update_params_split(self.parse_losses(task)[0],
                                           self.parse_losses(distill)[0])
         return log_vars
