@@ -118,3 +118,15 @@ def test_the_cost_comes_from_the_loaded_teachers_classifier(teacher_ckpt):
     assert 'distiller.distill_losses.loss_wkd.cost' in model.state_dict()
     with pytest.raises(KDConfigError, match='cost'):
         WKDLogitLoss(num_classes=10, cost='/no/such/cost.pth')
+
+
+def test_components_that_read_the_loaded_teacher_say_when_none_is_built():
+    # a cached teacher is never built: a cost from its classifier (or OFD's margin) cannot be read
+    from mmkd.models.connectors import OFDTeacherConnector
+    for component in (WKDLogitLoss(num_classes=10),
+                      OFDTeacherConnector(bn='backbone.bn1', channels=4)):
+        with pytest.raises(KDConfigError, match='not built'):
+            component.init_from_teachers({}, 'model.distiller.x')
+    two = {'t1': torch.nn.Linear(2, 10), 't2': torch.nn.Linear(2, 10)}
+    with pytest.raises(KDConfigError, match=r"teacher=None: name one of \['t1', 't2'\]"):
+        WKDLogitLoss(num_classes=10, prototypes='weight').init_from_teachers(two, 'x')

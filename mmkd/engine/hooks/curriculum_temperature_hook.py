@@ -72,4 +72,4 @@ class CurriculumTemperatureHook(Hook):
             with_tau = name.rpartition('.temperature_module')[0] or name
             runner.message_hub.update_scalar(
                 f'train/tau.{with_tau.replace("distiller.distill_losses.", "")}',
-                float(module.t_start + module.t_range * module.theta.detach().sigmoid()))
+                module.value())

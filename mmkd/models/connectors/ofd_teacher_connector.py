@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError, suggest
 from ..losses.overhaul_distillation import ofd_margin
-from ..teachers.needs import TeacherNeeds
+from ..teachers.needs import TeacherNeeds, loaded_teacher
 from .base_connector import BaseConnector
 
 
@@ -46,10 +46,9 @@ class OFDTeacherConnector(BaseConnector):
 
     def init_from_teachers(self, teachers: Dict[str, nn.Module], key: str) -> None:
         """Compute the margin from the named (or only) teacher's BN."""
-        name = self.teacher if self.teacher is not None else next(iter(teachers))
-        if name not in teachers or (self.teacher is None and len(teachers) > 1):
-            raise KDConfigError(f'{key}.teacher={self.teacher!r}: name one of {list(teachers)}')
-        modules = dict(teachers[name].named_modules())
+        teacher = loaded_teacher(teachers, self.teacher, key,
+                                 f"the margin of the teacher's {self.bn}")
+        modules = dict(teacher.named_modules())
         bn = modules.get(self.bn)
         if not isinstance(bn, nn.modules.batchnorm._BatchNorm):
             raise KDConfigError(

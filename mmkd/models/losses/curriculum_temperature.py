@@ -68,5 +68,12 @@ class CurriculumTemperature(nn.Module):
                     'strength of the gradient reversal each epoch; without it the temperature '
                     'would never learn')
             lam = 0.0
-        theta = GradientReversal.apply(self.theta, lam) if self.training else self.theta
+        return self._temperature(GradientReversal.apply(self.theta, lam) if self.training
+                                 else self.theta)
+
+    def value(self) -> float:
+        """The current temperature, outside any graph (what is logged)."""
+        return float(self._temperature(self.theta.detach()))
+
+    def _temperature(self, theta: torch.Tensor) -> torch.Tensor:
         return (self.t_start + self.t_range * torch.sigmoid(theta)).squeeze(0)

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from .checks import check_positive, check_same_shape
-from .kl_divergence import soft_kl
+from .kl_divergence import kl_divergence
 from .logit_standardization import LogitLoss, standardize_logits
 
 
@@ -32,10 +32,6 @@ def confidence_masks(preds_T: torch.Tensor):
     conf = p.max(dim=1).values
     class_conf = p.sum(dim=0)
     return conf <= torch.quantile(conf, 0.5), class_conf <= torch.quantile(class_conf, 0.5)
-
-
-def _kd(z_s: torch.Tensor, z_t: torch.Tensor, tau: float) -> torch.Tensor:
-    return soft_kl(F.log_softmax(z_s / tau, dim=1), F.softmax(z_t / tau, dim=1), tau)
 
 
 def mlkd_loss(preds_S: torch.Tensor, preds_T: torch.Tensor,
@@ -77,7 +73,7 @@ def mlkd_loss(preds_S: torch.Tensor, preds_T: torch.Tensor,
         for i, tau in enumerate(temperatures):
             strong = strong_terms == 'strong' or i < 3
             z_s, z_t = (z(s_s), z(t_s)) if strong else (z(s_w), z(t_w))
-            total = total + instance_weight * _kd(z_s, z_t, tau)
+            total = total + instance_weight * kl_divergence(z_s, z_t, tau)
         return total
     mask, class_mask = confidence_masks(preds_T)
     m = mask.float().mean() if confidence_mask else 1.0
@@ -87,7 +83,7 @@ def mlkd_loss(preds_S: torch.Tensor, preds_T: torch.Tensor,
     total = preds_S.new_zeros(())
     for tau in temperatures:
         p_s, p_t = F.softmax(preds_S / tau, dim=1), F.softmax(preds_T / tau, dim=1)
-        total = total + instance_weight * m * _kd(z_s, z_t, tau) \
+        total = total + instance_weight * m * kl_divergence(z_s, z_t, tau) \
             + batch_weight * m * prediction_gram_distance(p_s, p_t, 'batch') \
             + class_weight * m_c * prediction_gram_distance(p_s, p_t, 'classes')
     return total

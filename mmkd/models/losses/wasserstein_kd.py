@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from mmkd.utils.config_errors import KDConfigError
-from ..teachers.needs import TeacherNeeds
+from ..teachers.needs import TeacherNeeds, loaded_teacher
 from .checks import check_positive, check_same_shape
 from .distill_loss import DistillLoss
 from .normalized_kd import non_target_logits
@@ -160,19 +160,15 @@ class WKDLogitLoss(DistillLoss):
 
     def init_from_teachers(self, teachers: Dict[str, nn.Module], key: str) -> None:
         """The cost from the named (or only) teacher's class prototypes."""
-        if not teachers:
-            raise KDConfigError(f"{key}.cost='prototypes' reads the loaded teacher's "
-                                f'{self.prototypes}; this teacher is not built (a cached '
-                                'teacher): give the path of a cost file instead')
-        name = self.teacher if self.teacher is not None else next(iter(teachers))
-        if name not in teachers or (self.teacher is None and len(teachers) > 1):
-            raise KDConfigError(f'{key}.teacher={self.teacher!r}: name one of {list(teachers)}')
-        params = dict(teachers[name].named_parameters())
+        teacher = loaded_teacher(
+            teachers, self.teacher, key, f"the teacher's {self.prototypes} (cost='prototypes'; "
+            'a cost file needs no teacher)')
+        params = dict(teacher.named_parameters())
         if self.prototypes not in params or params[self.prototypes].dim() != 2 \
                 or params[self.prototypes].size(0) != self.cost.size(0):
             raise KDConfigError(
                 f'{key}.prototypes={self.prototypes!r} must be a ({self.cost.size(0)}, D) '
-                f'parameter of teacher {name!r} (its classifier weight)')
+                f'parameter of the teacher (its classifier weight)')
         with torch.no_grad():
             self.cost.copy_(prototype_cost(params[self.prototypes].float(), self.sharpen))
 

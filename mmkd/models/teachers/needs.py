@@ -12,7 +12,9 @@ needs the teachers' full records and not the teacher models. Who reads it:
   are built and loaded (e.g. ``OFDTeacherConnector`` computes its margins from them).
 """
 from dataclasses import dataclass
-from typing import Optional
+from typing import Dict, Optional
+
+from mmkd.utils.config_errors import KDConfigError
 
 
 @dataclass(frozen=True)
@@ -40,3 +42,16 @@ def teacher_needs(component) -> TeacherNeeds:
         raise TypeError(f'{type(component).__name__}.teacher_needs must be a TeacherNeeds, '
                         f'got {needs!r}')
     return needs
+
+
+def loaded_teacher(teachers: Dict[str, object], name: Optional[str], key: str, reads: str):
+    """The teacher a component with ``loaded_teachers`` derives from: the one ``name``
+    names (its ``teacher=`` option), or the only one. ``key`` is the component's config key,
+    ``reads`` what it reads of the teacher (and how to do without), for messages."""
+    if not teachers:
+        raise KDConfigError(f'{key} reads {reads}; this teacher is not built (a cached '
+                            'teacher)')
+    chosen = name if name is not None else next(iter(teachers))
+    if chosen not in teachers or (name is None and len(teachers) > 1):
+        raise KDConfigError(f'{key}.teacher={name!r}: name one of {list(teachers)}')
+    return teachers[chosen]
