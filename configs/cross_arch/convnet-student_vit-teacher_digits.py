@@ -3,11 +3,7 @@
 # tokens, turned into a 4x4 map on the teacher's side (TokensToMap, the class token dropped),
 # regressed by the student's stage 2 through a conv1x1-BN to the teacher's channels (MSE x 1),
 # all sized 'auto'.
-_base_ = [
-    '../_base_/models/digits/convnets.py', '../_base_/models/digits/vit.py',
-    '../_base_/datasets/digits.py', '../_base_/schedules/digits_40e.py',
-    '../_base_/default_runtime.py', '../_base_/distillers/logits.py'
-]
+_base_ = ['../_base_/digits_cross_arch_run.py']
 model = dict(
     type='SingleTeacherDistill',
     architecture={{_base_.student_model}},

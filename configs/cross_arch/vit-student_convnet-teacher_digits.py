@@ -3,11 +3,7 @@
 # teacher's logits (KD, tau 4, 0.9, CE 0.1) and its stage-2 map: the ViT's last tokens as a map
 # (TokensToMap: the class token dropped, projected to the teacher's channels and grid, sized
 # 'auto') regressed to it (MSE x 1). AdamW, as transformers train.
-_base_ = [
-    '../_base_/models/digits/convnets.py', '../_base_/models/digits/vit.py',
-    '../_base_/datasets/digits.py', '../_base_/schedules/digits_40e.py',
-    '../_base_/default_runtime.py', '../_base_/distillers/logits.py'
-]
+_base_ = ['../_base_/digits_cross_arch_run.py']
 model = dict(
     type='SingleTeacherDistill',
     architecture={{_base_.vit_student_model}},
