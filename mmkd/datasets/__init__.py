@@ -3,6 +3,7 @@ from .hierarchical_synthetic import HierarchicalGaussians, make_hierarchical_cla
 from .multi_view_dataset import MultiViewDataset
 from .replayable_dataset import ReplayableDataset
 from .sample_index_dataset import SampleIndexDataset
+from .synthetic_samples import SyntheticSamples
 
 __all__ = ['DigitsDataset', 'HierarchicalGaussians', 'make_hierarchical_classification', 'MultiViewDataset',
-           'ReplayableDataset', 'SampleIndexDataset']
+           'ReplayableDataset', 'SampleIndexDataset', 'SyntheticSamples']

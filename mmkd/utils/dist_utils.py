@@ -88,3 +88,13 @@ def gather_batches(x: torch.Tensor, keep_local_grad: bool = False):
     if keep_local_grad:
         parts[rank] = x
     return torch.cat(parts), sum(sizes[:rank])
+
+
+def summed_over_processes(loss: torch.Tensor) -> torch.Tensor:
+    """``loss`` (the same value on every process, computed from every process's batch with
+    gradients reaching each process's own rows only) with its gradient scaled by the number
+    of processes: DDP averages the processes' gradients, and the gradient of such a loss is
+    their sum. The value is unchanged. Single-process: ``loss`` itself."""
+    if not several_processes():
+        return loss
+    return loss + (torch_dist.get_world_size() - 1) * (loss - loss.detach())

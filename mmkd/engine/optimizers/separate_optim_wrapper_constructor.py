@@ -11,13 +11,19 @@ from mmkd.utils.dist_utils import unwrap_model
 
 
 class _Parts(nn.Module):
-    """The named top-level children of a model, under their own names (so parameter names,
-    and ``paramwise_cfg.custom_keys``, read as in the whole model)."""
+    """Some submodules of a model under their own paths (so parameter names, and
+    ``paramwise_cfg.custom_keys``, read as in the whole model)."""
 
-    def __init__(self, model: nn.Module, names: List[str]) -> None:
+    def __init__(self, model: nn.Module, paths: List[str]) -> None:
         super().__init__()
-        for name in names:
-            self.add_module(name, getattr(model, name))
+        for path in paths:
+            parent = self
+            *outer, leaf = path.split('.')
+            for name in outer:
+                if name not in parent._modules:
+                    parent.add_module(name, nn.Module())
+                parent = parent._modules[name]
+            parent.add_module(leaf, model.get_submodule(path))
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
@@ -36,8 +42,9 @@ class SeparateOptimWrapperConstructor:
         param_scheduler = dict(student=[...], generator=[...])  # MMEngine's per-name form
 
     Each entry is an MMEngine optimizer-wrapper config (``type``, ``optimizer``,
-    ``paramwise_cfg``, ``clip_grad``, ...) plus ``modules``: the algorithm's top-level
-    children it optimizes (default: the child named like the entry). Every parameter that
+    ``paramwise_cfg``, ``clip_grad``, ...) plus ``modules``: the parts of the algorithm it
+    optimizes, as top-level children or module paths
+    (``'distiller.distill_losses.loss_adv'``; default: the child named like the entry). Every parameter that
     requires gradients must belong to exactly one entry: one that no optimizer would update,
     or that two would, is a config error naming it.
     """
@@ -53,7 +60,7 @@ class SeparateOptimWrapperConstructor:
 
     def __call__(self, model: nn.Module) -> OptimWrapperDict:
         model = unwrap_model(model)  # a model wrapper's (DDP) parts are the inner model's
-        children = dict(model.named_children())
+        children = dict(model.named_modules())
         owner: Dict[str, str] = {}
         wrappers = {}
         for name, cfg in self.cfgs.items():
@@ -66,9 +73,10 @@ class SeparateOptimWrapperConstructor:
             if isinstance(modules, str):
                 modules = [modules]
             for module in modules:
-                if module not in children:
+                if not module or module not in children:
                     raise KDConfigError(f'{key}.modules: {type(model).__name__} has no part '
-                                        f'{module!r}. ' + suggest(module, children))
+                                        f'{module!r}. ' + suggest(module, [
+                                            n for n in children if n]))
                 for param_name, param in children[module].named_parameters():
                     if not param.requires_grad:
                         continue

@@ -5,6 +5,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmkd.utils.component_seed import STUDENT_KEY, seeded_component
+from mmkd.utils.config_errors import KDConfigError
 from mmkd.utils.dist_utils import setup_cpu_distributed
 from mmkd.utils.quiet import quiet_runner_logger
 from mmkd.utils.scopes import with_model_scope
@@ -45,7 +46,10 @@ class KDRunner(Runner):
     - a data preprocessor whose ``num_classes`` differs from the model head's is refused
       when the model is built (an algorithm checks its student the same way);
     - the config's text, which goes into every checkpoint, is formatted once
-      (:class:`TextCachingConfig`).
+      (:class:`TextCachingConfig`);
+    - in a distributed run, an mmkd algorithm is wrapped by
+      :class:`~mmkd.models.algorithms.AlgorithmDataParallel` (MMEngine's DDP wrapper, whose
+      training step is the algorithm's own) where the config names MMEngine's wrapper or none.
     """
 
     def __init__(self, *args, cfg=None, **kwargs):
@@ -68,6 +72,30 @@ class KDRunner(Runner):
         if env_cfg is not None:
             super()._log_env(env_cfg)
         return built
+
+    def wrap_model(self, model_wrapper_cfg, model):
+        from mmengine.model import MMDistributedDataParallel, is_model_wrapper
+
+        from mmkd.models.algorithms import BaseAlgorithm
+        if not self.distributed or is_model_wrapper(model) or \
+                not isinstance(model, BaseAlgorithm):
+            return super().wrap_model(model_wrapper_cfg, model)
+        if model_wrapper_cfg is None:
+            model_wrapper_cfg = dict(broadcast_buffers=False, find_unused_parameters=self.cfg.get(
+                'find_unused_parameters', False))
+        wrapper_type = model_wrapper_cfg.get('type', 'MMDistributedDataParallel')
+        if wrapper_type in ('MMDistributedDataParallel', 'mmengine.MMDistributedDataParallel',
+                            MMDistributedDataParallel):
+            model_wrapper_cfg = dict(model_wrapper_cfg, type='mmkd.AlgorithmDataParallel')
+        if model.unused_parameters_in_steps:
+            if model_wrapper_cfg.get('find_unused_parameters') is False and \
+                    'find_unused_parameters' in (self.cfg.get('model_wrapper_cfg') or {}):
+                raise KDConfigError(
+                    f'model_wrapper_cfg.find_unused_parameters=False: {type(model).__name__} '
+                    'leaves some trained parameters without gradients in some passes of a '
+                    'step, which DDP only allows with find_unused_parameters=True')
+            model_wrapper_cfg = dict(model_wrapper_cfg, find_unused_parameters=True)
+        return super().wrap_model(model_wrapper_cfg, model)
 
     def _init_model_weights(self) -> None:
         with seeded_component(f'{STUDENT_KEY}.init'):

@@ -6,6 +6,7 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Union
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapperDict
 
 from mmkd.registry import MODELS
 from mmkd.utils.component_seed import seeded_component
@@ -14,7 +15,7 @@ from mmkd.utils.scopes import mmkd_scope
 from ..utils.model_builder import (build_data_preprocessor, build_model,
                                    check_preprocessor_classes)
 from ..utils.renormalize import renormalize
-from .loss_parts_optim_wrapper import LossPartsOptimWrapper
+from .loss_parts_optim_wrapper import LossPartsOptimWrapper, update_together
 
 
 def add_prefix(losses: Dict[str, torch.Tensor], prefix: str) -> Dict[str, torch.Tensor]:
@@ -43,8 +44,11 @@ class BaseAlgorithm(BaseModel):
       holds, with their config keys and checkpoint prefixes, and which can be exported;
     * ``calculate_student_loss`` and ``student_trainable``: whether the student's own task
       loss is computed and whether the student trains;
-    * ``train_step``: MMEngine's default (preprocess, ``loss``, one optimizer wrapper), or
-      the algorithm's own, e.g. with several optimizers through ``OptimWrapperDict``;
+    * ``train_step``: preprocess, ``loss``, update: one optimizer wrapper, the two loss parts
+      of a :class:`LossPartsOptimWrapper`, or every wrapper of an ``OptimWrapperDict`` from
+      one backward; or the algorithm's own (several updates a step, through
+      ``optim_wrapper['name']``). Its forward passes go through :attr:`step_model` (the
+      DDP wrapper in a distributed run, which synchronises the gradients);
     * :meth:`set_training_stage`: what trains in one stage of a multi-stage run.
 
     Args:
@@ -103,13 +107,16 @@ class BaseAlgorithm(BaseModel):
         return self.architecture
 
     def forward(self, inputs: torch.Tensor, data_samples: Optional[List] = None,
-                mode: str = 'tensor'):
+                mode: str = 'tensor', **kwargs):
         if mode == 'loss':
             if self.student_only:
                 raise RuntimeError(
                     f'{type(self).__name__} was built with student_only=True (for test and '
                     'inference): it has no teacher and cannot compute training losses.')
-            return self.loss(inputs, data_samples)
+            return self.loss(inputs, data_samples, **kwargs)
+        if kwargs:
+            raise TypeError(f'{type(self).__name__}.forward: unexpected {sorted(kwargs)} in '
+                            f'mode {mode!r}')
         if mode in ('tensor', 'predict'):
             if self._predictor is not None:
                 return self.named_models()[self._predictor](
@@ -374,23 +381,61 @@ class BaseAlgorithm(BaseModel):
         """The training losses. Without distillation: the student's own."""
         return self.architecture(self.view_of('student', inputs), data_samples, mode='loss')
 
+    #: whether some parameters that train receive no gradient in some forward passes of a
+    #: step (an algorithm with phases): its DDP wrapper then needs find_unused_parameters
+    unused_parameters_in_steps: bool = False
+
+    @property
+    def step_model(self) -> nn.Module:
+        """What a training step runs its forward passes through and hands to
+        ``optim_context``: the algorithm's DDP wrapper while a distributed run's step runs
+        (:class:`~mmkd.models.algorithms.AlgorithmDataParallel`; a forward through it is what
+        makes DDP synchronise the gradients of the backward), else the algorithm itself."""
+        return self.__dict__.get('_step_wrapper') or self
+
+    @contextmanager
+    def stepping_through(self, wrapper: nn.Module):
+        """Within this context, :attr:`step_model` is ``wrapper`` (kept out of the module
+        tree: it holds the algorithm)."""
+        self.__dict__['_step_wrapper'] = wrapper
+        try:
+            yield
+        finally:
+            self.__dict__.pop('_step_wrapper', None)
+
+    def step_losses(self, data, **kwargs) -> Dict[str, torch.Tensor]:
+        """``forward(mode='loss')`` on a preprocessed batch (``kwargs`` go on to
+        :meth:`loss`), through :attr:`step_model`."""
+        model = self.step_model
+        if isinstance(data, dict):
+            return model(**data, mode='loss', **kwargs)
+        return model(*data, mode='loss', **kwargs)
+
     def train_step(self, data, optim_wrapper) -> Dict[str, torch.Tensor]:
-        """MMEngine's step; a :class:`LossPartsOptimWrapper` (DOT's) is handed the student's
-        own loss (``student.*``) and the rest (the distillation losses) apart."""
-        if not isinstance(optim_wrapper, LossPartsOptimWrapper):
-            return super().train_step(data, optim_wrapper)
-        with optim_wrapper.optim_context(self):
+        """MMEngine's step (preprocess, losses, update), with the update that the optimizer
+        wrapper asks for: a :class:`LossPartsOptimWrapper` (DOT's) is handed the student's own
+        loss (``student.*``) and the rest (the distillation losses) apart; every wrapper of an
+        ``OptimWrapperDict`` (e.g. a discriminator's own optimizer beside the student's) is
+        stepped from one backward of the sum (:func:`update_together`)."""
+        context = optim_wrapper if not isinstance(optim_wrapper, OptimWrapperDict) \
+            else next(iter(optim_wrapper.values()))
+        with context.optim_context(self.step_model):
             data = self.data_preprocessor(data, True)
-            losses = self._run_forward(data, mode='loss')
-        _, log_vars = self.parse_losses(losses)
-        task = {k: v for k, v in losses.items() if k.startswith('student.')}
-        distill = {k: v for k, v in losses.items() if k not in task}
-        if not task or not distill:
-            raise KDConfigError(f'{type(optim_wrapper).__name__} needs both the student\'s own '
-                                f'loss and a distillation loss in a step; this step has '
-                                f'{sorted(losses)}')
-        optim_wrapper.update_params_split(self.parse_losses(task)[0],
-                                          self.parse_losses(distill)[0])
+            losses = self.step_losses(data)
+        parsed, log_vars = self.parse_losses(losses)
+        if isinstance(optim_wrapper, OptimWrapperDict):
+            update_together(optim_wrapper, parsed)
+        elif isinstance(optim_wrapper, LossPartsOptimWrapper):
+            task = {k: v for k, v in losses.items() if k.startswith('student.')}
+            distill = {k: v for k, v in losses.items() if k not in task}
+            if not task or not distill:
+                raise KDConfigError(f'{type(optim_wrapper).__name__} needs both the student\'s '
+                                    f'own loss and a distillation loss in a step; this step has '
+                                    f'{sorted(losses)}')
+            optim_wrapper.update_params_split(self.parse_losses(task)[0],
+                                              self.parse_losses(distill)[0])
+        else:
+            optim_wrapper.update_params(parsed)
         return log_vars
 
 

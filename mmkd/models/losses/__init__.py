@@ -1,5 +1,7 @@
 from .activated_l2 import ActivatedL2Loss, activated_l2
 from .activation_boundary import ABLoss, ab_loss
+from .adversarial_kd import AdversarialLoss, adversarial_kd_losses
+from .batch_norm_statistics import BNStatisticsLoss, bn_statistics_loss
 from .attention_transfer import ATLoss, at_loss, attention_map
 from .contrastive_representation import CRDLoss, momentum_update, nce_contrast_loss
 from .correlation_congruence import CCLoss, cc_loss
@@ -11,6 +13,9 @@ from .kl_divergence import KLDivergence, kl_divergence
 from .label_cross_entropy import LabelCELoss
 from .hierarchical_context import HCLLoss, hcl
 from .in_batch_contrastive import InBatchContrastiveLoss, in_batch_contrastive_loss
+from .data_free_learning import (ActivationLoss, InformationEntropyLoss, OnehotLikeLoss,
+                                 activation_loss, information_entropy_loss, onehot_like_loss)
+from .l1_loss import L1Loss
 from .l2_loss import L2Loss, l2_loss
 from .factor_transfer import FTLoss, ft_loss
 from .flow_of_solution import FSPLoss, fsp_loss, fsp_matrix
@@ -34,6 +39,9 @@ from .wasserstein_kd import (WKDFeatureLoss, WKDLogitLoss, sinkhorn_flow, wkd_fe
                              wkd_logit_loss)
 
 __all__ = [
+    'AdversarialLoss', 'adversarial_kd_losses',
+    'BNStatisticsLoss', 'bn_statistics_loss', 'ActivationLoss', 'InformationEntropyLoss',
+    'OnehotLikeLoss', 'activation_loss', 'information_entropy_loss', 'onehot_like_loss', 'L1Loss',
     'DKDLoss', 'dkd_loss', 'DISTLoss', 'dist_loss', 'HardLabelKD', 'hard_label_kd',
     'KLDivergence', 'kl_divergence', 'L2Loss', 'l2_loss', 'WSLDLoss', 'wsld_loss',
     'KDPartialPT', 'KDPartialSim', 'KDPartialPTSim', 'KDPartialTopK', 'MultiTeacherKLDivergence',

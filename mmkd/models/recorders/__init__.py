@@ -1,4 +1,5 @@
 from .base_recorder import BaseRecorder
+from .batch_norm_statistics import BatchNormStatistics
 from .function_outputs import FunctionOutputs
 from .method_outputs import MethodOutputs
 from .module_inputs import ModuleInputs
@@ -7,6 +8,6 @@ from .parameter import Parameter
 from .recorder_manager import ForwardComplete, RecorderManager
 
 __all__ = [
-    'BaseRecorder', 'FunctionOutputs', 'MethodOutputs', 'ModuleInputs', 'ModuleOutputs',
+    'BaseRecorder', 'BatchNormStatistics', 'FunctionOutputs', 'MethodOutputs', 'ModuleInputs', 'ModuleOutputs',
     'Parameter', 'RecorderManager', 'ForwardComplete'
 ]

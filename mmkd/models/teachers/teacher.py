@@ -189,7 +189,9 @@ class Teacher:
 
     def record(self, distiller, inputs: torch.Tensor, data_samples) -> Dict[str, torch.Tensor]:
         """Run the teacher inside its recorders (or serve its records from the cache); returns
-        its own task losses (a trainable teacher), prefixed with its name."""
+        its own task losses (a trainable teacher), prefixed with its name. A frozen teacher
+        runs without gradients unless ``inputs`` requires them (synthesized images that learn
+        through the teacher's records)."""
         if self.cache is not None:
             self.cache.record(distiller, self.name, data_samples, inputs.device)
             return {}
@@ -198,9 +200,10 @@ class Teacher:
                 self.name, lambda: self.module(inputs, data_samples, mode='loss'), grad=True,
                 required=True)
             return {f'{self.name}.{k}': v for k, v in losses.items()}
+        # inputs that need gradients (a generator's images) get them through the teacher
         distiller.record(self.name, lambda: run_lean(
             self.lean, inputs, lambda x: self.module(x, data_samples, mode='tensor'),
-            distiller.sources[self.name]))
+            distiller.sources[self.name]), grad=inputs.requires_grad)
         return {}
 
 

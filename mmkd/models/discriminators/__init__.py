@@ -1,0 +1,3 @@
+from .mlp_discriminator import MLPDiscriminator
+
+__all__ = ['MLPDiscriminator']

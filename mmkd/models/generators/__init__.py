@@ -1,0 +1,3 @@
+from .dcgan_generator import DCGANGenerator
+
+__all__ = ['DCGANGenerator']
