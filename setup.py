@@ -51,6 +51,7 @@ setup(
     cmdclass=dict(build_py=BuildWithConfigs),
     entry_points=dict(console_scripts=[
         'mmkd-train = mmkd.cli.train:cli',
+        'mmkd-train-sequence = mmkd.cli.train_sequence:cli',
         'mmkd-test = mmkd.cli.test:cli',
         'mmkd-extract-student = mmkd.cli.extract_student:cli',
         'mmkd-print-config = mmkd.cli.print_config:cli',

@@ -13,12 +13,12 @@ model = dict(
     generator=dict(type='DCGANGenerator', image_shape=(1, 8, 8), latent_dim=100,
                    hidden_channels=128),
 )
-# An epoch is 50 steps of 256 synthesized images (DFAD's 50 iterations an "epoch").
+# An epoch is 50 steps of 128 synthesized images (DFAD's 50 iterations an "epoch"), 20 epochs.
 train_dataloader = dict(
     _delete_=True,
-    batch_size=256,
+    batch_size=128,
     num_workers=0,
-    dataset=dict(type='SyntheticSamples', num_samples=50 * 256),
+    dataset=dict(type='SyntheticSamples', num_samples=50 * 128),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 optim_wrapper = dict(
@@ -26,9 +26,9 @@ optim_wrapper = dict(
     architecture=dict(optimizer=dict(type='Adam', lr=2e-3)),
     generator=dict(optimizer=dict(type='Adam', lr=1e-3)))
 param_scheduler = dict(
-    architecture=[dict(type='CosineAnnealingLR', T_max=40, by_epoch=True,
+    architecture=[dict(type='CosineAnnealingLR', T_max=20, by_epoch=True,
                        convert_to_iter_based=True)],
     generator=[dict(type='ConstantLR', factor=1.0, by_epoch=True)])
-train_cfg = dict(by_epoch=True, max_epochs=40, val_interval=5)
+train_cfg = dict(by_epoch=True, max_epochs=20, val_interval=5)
 val_cfg = dict()
 test_cfg = dict()

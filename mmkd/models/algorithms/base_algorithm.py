@@ -29,6 +29,7 @@ class ModelEntry(NamedTuple):
     config: Any  # its model config
     prefix: str  # the prefix of its weights in the algorithm's checkpoints
     saved: bool  # whether the algorithm's checkpoints hold its weights (it can be exported)
+    ckpt_key: Optional[str] = None  # the config key of the checkpoint it loads, if it takes one
 
 
 class BaseAlgorithm(BaseModel):

@@ -41,7 +41,7 @@ class BaseTeacherDistill(EMATeacherMixin, BaseAlgorithm):
                 entries[name] = cls.model_entry(
                     f'model.{cls.teachers_key}.{name}.model', cfg.get('model'),
                     f'{cls.teachers_key}.{name}.', cfg.get('policy', cls.default_policy),
-                    model_cfg.get('architecture'))
+                    model_cfg.get('architecture'), f'model.{cls.teachers_key}.{name}.ckpt')
         return entries
 
     def teachers_from(self, cfgs: Dict[str, dict], preprocessors: str, policies,
@@ -91,11 +91,12 @@ class BaseTeacherDistill(EMATeacherMixin, BaseAlgorithm):
                 teacher.cache = open_teacher_cache(teacher, self)
 
     @staticmethod
-    def model_entry(key: str, model_cfg, prefix: str, policy: str, student_cfg) -> ModelEntry:
+    def model_entry(key: str, model_cfg, prefix: str, policy: str, student_cfg,
+                    ckpt_key: str) -> ModelEntry:
         """A teacher's :class:`ModelEntry`: an EMA teacher without a model config has the
         student's architecture; trained and EMA teachers are saved, frozen ones are not."""
         config = student_cfg if model_cfg is None and policy == 'ema' else model_cfg
-        return ModelEntry(key, config, prefix, policy in SAVED_POLICIES)
+        return ModelEntry(key, config, prefix, policy in SAVED_POLICIES, ckpt_key)
 
     def _set_path(self, path: str, module: Optional[nn.Module]) -> None:
         parent, _, child = path.rpartition('.')

@@ -118,7 +118,7 @@ class DataFreeDistill(BaseTeacherDistill):
     def models_in_config(cls, model_cfg: dict):
         return dict(super().models_in_config(model_cfg),
                     teacher=ModelEntry('model.teacher', model_cfg.get('teacher'), 'teacher.',
-                                       False),
+                                       False, 'model.teacher_ckpt'),
                     generator=ModelEntry('model.generator', model_cfg.get('generator'),
                                          'generator.', True))
 

@@ -113,7 +113,7 @@ class SingleTeacherDistill(BaseTeacherDistill):
                                    model_cfg.get('teacher_cache'), KEYWORDS.get)
         return dict(super().models_in_config(model_cfg), teacher=cls.model_entry(
             'model.teacher', model_cfg.get('teacher'), 'teacher.', policy,
-            model_cfg.get('architecture')))
+            model_cfg.get('architecture'), 'model.teacher_ckpt'))
 
     @property
     def teacher_policy(self) -> str:

@@ -1,0 +1,3 @@
+from .logit_ensemble import LogitEnsemble
+
+__all__ = ['LogitEnsemble']
