@@ -18,8 +18,11 @@ from mmkd.registry import HOOKS, MODELS
 
 from helpers import ROOT
 
-CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
-                 if '_base_' not in p and osp.basename(p) != 'digits_variants.py')
+ALL = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+             if '_base_' not in p and osp.basename(p) != 'digits_variants.py')
+# sequence configs (tools/train_sequence.py) hold no model of their own, but hops of configs
+SEQUENCES = [p for p in ALL if osp.basename(osp.dirname(p)) == 'sequential']
+CONFIGS = [p for p in ALL if p not in SEQUENCES]
 VARIANTS = osp.join(ROOT, 'configs', 'digits_variants.py')
 
 
@@ -51,16 +54,28 @@ def batch(cfg):
 
 
 def test_there_are_configs_for_every_method():
-    folders = {osp.basename(osp.dirname(p)) for p in CONFIGS}
+    folders = {osp.basename(osp.dirname(p)) for p in ALL}
     assert {'kd', 'fitnets', 'dkd', 'dist', 'wsld', 'hard_label_kd', 'kd_partial',
             'multi_teacher', 'demo', 'cifar_zoo', 'at', 'nst', 'ab', 'ofd', 'vid', 'cwd',
             'pkd', 'ft', 'reviewkd', 'rkd', 'sp', 'cc', 'pkt', 'fsp', 'crd', 'fsecd',
-            'mean_teacher'} <= folders
+            'mean_teacher', 'data_free', 'adversarial', 'sequential'} <= folders
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, osp.join(ROOT, 'configs')))
 def test_config_builds_and_computes_losses(path, ckpt_dir, tmp_path):
     check_config(Config.fromfile(path), ckpt_dir, tmp_path)
+
+
+@pytest.mark.parametrize('path', SEQUENCES, ids=osp.basename)
+def test_sequence_configs_name_hop_configs_that_load(path):
+    from mmkd.cli.common import load_config
+    from mmkd.engine.training_sequence import load_sequence, sequence_hops
+    hops = sequence_hops(load_sequence(path))
+    assert len(hops) >= 2
+    for hop in hops:
+        cfg = load_config(hop.config)
+        cfg.merge_from_dict(hop.overrides)
+        assert cfg.model.type == ('SingleTeacherDistill' if hop.distils else 'ImageClassifier')
 
 
 def _variant_names():
@@ -79,7 +94,7 @@ def check_config(cfg, ckpt_dir, tmp_path):
     model_cfg = cfg.model
     cached = model_cfg.get('teacher_cache') is not None
     ema = model_cfg.get('teacher_policy') == 'ema'
-    if model_cfg.type in ('SingleTeacherDistill', 'mmkd.SingleTeacherDistill') and not ema:
+    if model_cfg.type in ('SingleTeacherDistill', 'DataFreeDistill') and not ema:
         model_cfg.teacher_ckpt = fake_ckpt(model_cfg.teacher, ckpt_dir)
     elif model_cfg.type in ('MultiTeacherDistill', 'mmkd.MultiTeacherDistill'):
         for teacher in model_cfg.teachers.values():
@@ -100,6 +115,13 @@ def check_config(cfg, ckpt_dir, tmp_path):
             built = HOOKS.build(copy.deepcopy(hook))
             built.before_train(runner)
             built.before_train_epoch(runner)
+    if model_cfg.type == 'DataFreeDistill':  # each phase's losses, on synthesized images
+        for phase in ('generator', 'student'):
+            losses = model(None, None, mode='loss', phase=phase, num=4)
+            assert losses and all(torch.isfinite(v) for v in losses.values())
+            assert all(k.startswith('generator.' if phase == 'generator' else 'distill.')
+                       for k in losses)
+        return
     data = model.data_preprocessor(cached_batch if cached else batch(cfg), training=True)
     losses = model(**data, mode='loss')
     assert losses and all(torch.isfinite(v) for v in losses.values())

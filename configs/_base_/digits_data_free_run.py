@@ -25,9 +25,9 @@ optim_wrapper = dict(
     constructor='SeparateOptimWrapperConstructor',
     architecture=dict(optimizer=dict(type='Adam', lr=2e-3)),
     generator=dict(optimizer=dict(type='Adam', lr=1e-3)))
+# Constant learning rates, as DAFL's and DFAD's MNIST recipes.
 param_scheduler = dict(
-    architecture=[dict(type='CosineAnnealingLR', T_max=20, by_epoch=True,
-                       convert_to_iter_based=True)],
+    architecture=[dict(type='ConstantLR', factor=1.0, by_epoch=True)],
     generator=[dict(type='ConstantLR', factor=1.0, by_epoch=True)])
 train_cfg = dict(by_epoch=True, max_epochs=20, val_interval=5)
 val_cfg = dict()

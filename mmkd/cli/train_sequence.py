@@ -10,6 +10,7 @@ import mmkd  # noqa: F401  (safe checkpoint loading, registries, mmkd:: configs)
 from mmengine.config import DictAction
 
 from mmkd.engine.training_sequence import TrainingSequence, load_sequence
+from mmkd.utils.threads import THREADS_HELP, apply_threads
 from .common import run_cli
 
 
@@ -25,7 +26,9 @@ def main(argv=None):
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override keys of every hop\'s config, e.g. '
                         'train_cfg.max_epochs=2')
+    parser.add_argument('--threads', default='auto', help=THREADS_HELP)
     args = parser.parse_args(argv)
+    print(apply_threads(args.threads))
     spec = load_sequence(args.config)
     if args.seed is not None:
         spec['seed'] = args.seed

@@ -148,3 +148,29 @@ def test_two_process_mutual_learning_keeps_the_peers_identical_across_ranks(tmp_
     for k in r0['state']:
         assert torch.equal(r0['state'][k], r1['state'][k]), k
     assert 'peer2/accuracy/top1' in out.stdout + out.stderr
+
+
+@pytest.mark.long
+def test_two_process_dot_runs_its_own_update(tmp_path, teacher_ckpt):
+    """Under DDP the algorithm's own step runs (AlgorithmDataParallel): DOT's split update,
+    whose distillation momentum is in the optimizer state; the ranks stay equal."""
+    (tmp_path / 'dump_hook.py').write_text(DUMP_HOOK)
+    cfg = write_config(tmp_path, teacher_ckpt, body='''
+        custom_imports = dict(imports=['dump_hook'], allow_failed_imports=False)
+        custom_hooks = [dict(type='SyncBuffersHook'), dict(type='DumpWeights')]
+        optim_wrapper = dict(_delete_=True, type='DOTOptimWrapper', optimizer=dict(
+            type='DOTSGD', lr=0.05, momentum=0.9, delta=0.075, weight_decay=5e-4))
+    ''')
+    work = tmp_path / 'work'
+    env = dict(PYTHON=PY, PORT=str(free_port()))
+    out = subprocess.run(['bash', 'tools/dist_train.sh', cfg, '2', '--work-dir', str(work)],
+                         cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS='1', **env),
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-4000:])
+    from mmkd.utils import load_checkpoint_file
+    state = load_checkpoint_file(str(work / 'epoch_1.pth'))['optimizer']['state']
+    trained = [s for s in state.values() if s]  # the frozen teacher's entries stay empty
+    assert trained and all({'momentum_buffer', 'momentum_kd_buffer'} <= set(s) for s in trained)
+    r0, r1 = (torch.load(work / f'rank{r}.pth', weights_only=True) for r in (0, 1))
+    for k in r0['state']:
+        torch.testing.assert_close(r0['state'][k], r1['state'][k], msg=k)

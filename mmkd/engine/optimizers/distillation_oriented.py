@@ -125,10 +125,33 @@ class DOTOptimWrapper(LossPartsOptimWrapper):
             raise KDConfigError('optim_wrapper.accumulative_counts must be 1 with '
                                 'DOTOptimWrapper')
 
+    def should_sync(self) -> bool:
+        # DDP's reducer averages the gradients of one backward a forward; DOT's step has two,
+        # so the step's forward runs under the wrapper's no_sync and each backward's gradients
+        # are averaged here (update_params_split)
+        return False
+
     def update_params_split(self, task_loss: torch.Tensor, distill_loss: torch.Tensor) -> None:
-        """One DOT update from the two losses of a step."""
+        """One DOT update from the two losses of a step (under several processes, each
+        backward's gradients averaged over them)."""
         self.backward(distill_loss, retain_graph=True)
+        average_gradients(self.optimizer)
         self.optimizer.stash_distill_grads()
         self.backward(task_loss)
+        average_gradients(self.optimizer)
         self.step()
         self.zero_grad()
+
+
+def average_gradients(optimizer: torch.optim.Optimizer) -> None:
+    """Every parameter's gradient averaged over the processes (nothing in one process)."""
+    from mmkd.utils.dist_utils import several_processes
+    if not several_processes():
+        return
+    import torch.distributed as torch_dist
+    world = torch_dist.get_world_size()
+    for group in optimizer.param_groups:
+        for p in group['params']:
+            if p.grad is not None:
+                torch_dist.all_reduce(p.grad)
+                p.grad.div_(world)
