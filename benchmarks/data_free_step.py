@@ -12,7 +12,6 @@ gradients, teacher under no_grad, student, L1 of the logits, SGD) and one genera
 (new noise, images with gradients through the teacher and the student, minus L1, Adam), the
 student's gradients from the generator's backward cleared.
 """
-import json
 import statistics
 import sys
 
@@ -24,7 +23,7 @@ import mmkd  # noqa: F401
 from mmkd.registry import MODELS
 
 sys.path.insert(0, __file__.rsplit('/', 1)[0])
-from kd_step_speed import step_benchmark_parser, timed  # noqa: E402
+from kd_step_speed import alternated_times, report, step_benchmark_parser  # noqa: E402
 
 LOGITS = dict(logits=dict(type='ModuleOutputs', source='head.fc'))
 MAPPING = dict(preds_S=dict(recorder='logits', from_student=True),
@@ -97,23 +96,11 @@ def main():
     sides = dict(mmkd=lambda: algo.train_step(data, wrappers),
                  hand=lambda: hand_step(algo, student_sgd, generator_adam, args.batch,
                                         args.device))
-    times = dict(mmkd=[], hand=[])
-    for i in range(args.warmup + args.steps):
-        order = list(sides.items())
-        for name, fn in (order if i % 2 == 0 else order[::-1]):
-            t = timed(fn, args.device)
-            if i >= args.warmup:
-                times[name].append(t)
-        print(f'step {i + 1}/{args.warmup + args.steps}', file=sys.stderr, end='\r')
+    times = alternated_times(sides, args.steps, args.warmup, args.device)
     med = {k: statistics.median(v) for k, v in times.items()}
-    result = dict(device=args.device, threads=args.threads, steps=args.steps, batch=args.batch,
-                  student_updates_per_step=STUDENT_STEPS,
-                  median_step_s=med, ratio_mmkd_over_hand=med['mmkd'] / med['hand'])
-    print(json.dumps(result, indent=2))
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(result, f, indent=2)
-
+    report(dict(device=args.device, threads=args.threads, steps=args.steps, batch=args.batch,
+                student_updates_per_step=STUDENT_STEPS, median_step_s=med,
+                ratio_mmkd_over_hand=med['mmkd'] / med['hand']), args.out)
 
 if __name__ == '__main__':
     main()

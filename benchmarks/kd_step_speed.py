@@ -107,6 +107,29 @@ def timed(fn, device):
     return time.perf_counter() - start
 
 
+def alternated_times(sides, rounds, warmup=0, device='cpu'):
+    """Each side's times over ``rounds`` rounds after ``warmup`` ones, the sides run one after
+    the other in an order that alternates every round (so drifts in machine speed hit them
+    alike): ``{name: [seconds, ...]}``."""
+    times = {name: [] for name in sides}
+    for i in range(warmup + rounds):
+        order = list(sides.items())
+        for name, fn in (order if i % 2 == 0 else order[::-1]):
+            t = timed(fn, device)
+            if i >= warmup:
+                times[name].append(t)
+        print(f'round {i + 1}/{warmup + rounds}', file=sys.stderr, end='\r')
+    return times
+
+
+def report(result: dict, out=None) -> None:
+    """Print ``result`` as JSON, and write it to ``out`` when given."""
+    print(json.dumps(result, indent=2))
+    if out:
+        with open(out, 'w') as f:
+            json.dump(result, f, indent=2)
+
+
 def peak_memory(side, args, teacher_ckpt):
     """Peak memory of a few steps of one side, in a fresh process (MiB)."""
     out = subprocess.run(

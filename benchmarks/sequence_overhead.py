@@ -10,7 +10,6 @@ hop's export, then trained and exported: the commands a user would otherwise typ
 are run alternately ``--repeats`` times; the medians are compared.
 """
 import argparse
-import json
 import os
 import os.path as osp
 import statistics
@@ -18,9 +17,10 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from kd_step_speed import alternated_times, report  # noqa: E402
 KD = osp.join(ROOT, 'configs/kd/kd_convnet-teacher_convnet-student_digits.py')
 ASSISTANT = dict(architecture=dict(backbone=dict(widths=(32, 64)), head=dict(in_channels=64)))
 
@@ -79,24 +79,19 @@ def main():
     args = parser.parse_args()
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
     options = [f'train_cfg.max_epochs={args.epochs}', f'train_cfg.val_interval={args.epochs}']
-    times = dict(sequence=[], by_hand=[])
-    for i in range(args.repeats):
+    times = {}
+    for i in range(args.repeats):  # a fresh folder (and teacher file) for every round
         folder = tempfile.mkdtemp()
         teacher, teacher_model = teacher_checkpoint(folder)
-        sides = [('sequence', lambda: by_sequence(folder, teacher, options, env)),
-                 ('by_hand', lambda: by_hand(folder, teacher, teacher_model, options, env))]
-        for name, fn in (sides if i % 2 == 0 else sides[::-1]):
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
+        sides = dict(sequence=lambda: by_sequence(folder, teacher, options, env),
+                     by_hand=lambda: by_hand(folder, teacher, teacher_model, options, env))
+        if i % 2:
+            sides = dict(reversed(list(sides.items())))
+        for name, seconds in alternated_times(sides, 1).items():
+            times.setdefault(name, []).extend(seconds)
     med = {k: statistics.median(v) for k, v in times.items()}
-    result = dict(epochs_per_hop=args.epochs, hops=2, repeats=args.repeats, median_s=med,
-                  ratio_sequence_over_by_hand=med['sequence'] / med['by_hand'])
-    print(json.dumps(result, indent=2))
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(result, f, indent=2)
-
+    report(dict(epochs_per_hop=args.epochs, hops=2, repeats=args.repeats, median_s=med,
+                ratio_sequence_over_by_hand=med['sequence'] / med['by_hand']), args.out)
 
 if __name__ == '__main__':
     main()

@@ -69,7 +69,7 @@ def test_config_builds_and_computes_losses(path, ckpt_dir, tmp_path):
 @pytest.mark.parametrize('path', SEQUENCES, ids=osp.basename)
 def test_sequence_configs_name_hop_configs_that_load(path):
     from mmkd.cli.common import load_config
-    from mmkd.engine.training_sequence import load_sequence, sequence_hops
+    from mmkd.cli.training_sequence import load_sequence, sequence_hops
     hops = sequence_hops(load_sequence(path))
     assert len(hops) >= 2
     for hop in hops:

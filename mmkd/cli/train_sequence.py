@@ -1,7 +1,7 @@
 """Train a sequence of distillation runs, each distilled from the model the previous one
 exported: ``tools/train_sequence.py SEQUENCE_CONFIG [--work-dir DIR] [--resume]`` (or
 ``mmkd-train-sequence``). Teacher-assistant chains and born-again generations; see
-:class:`mmkd.engine.training_sequence.TrainingSequence` and ``configs/sequential/``.
+:class:`mmkd.cli.training_sequence.TrainingSequence` and ``configs/sequential/``.
 """
 import argparse
 import os.path as osp
@@ -9,7 +9,7 @@ import os.path as osp
 import mmkd  # noqa: F401  (safe checkpoint loading, registries, mmkd:: configs)
 from mmengine.config import DictAction
 
-from mmkd.engine.training_sequence import TrainingSequence, load_sequence
+from mmkd.cli.training_sequence import TrainingSequence, load_sequence
 from mmkd.utils.threads import THREADS_HELP, apply_threads
 from .common import run_cli
 

@@ -3,14 +3,13 @@ with the training split made unreadable (nothing of it may be loaded), resumed t
 uninterrupted run's weights and optimizer states, exported, and on two CPU processes with
 the generator and the student identical on both ranks."""
 import os
-import subprocess
 import textwrap
 
 import pytest
 import torch
 
-from helpers import PY, ROOT, TEACHER, run_tool
-from test_engine.test_distributed import DUMP_HOOK, free_port
+from helpers import ROOT, TEACHER, run_tool
+from test_engine.test_distributed import DUMP_HOOK, dist_train
 
 # Loading the digits training split fails: a data-free run must never need it.
 NO_TRAINING_SET = textwrap.dedent('''
@@ -103,10 +102,7 @@ def test_two_processes_keep_the_generator_and_student_identical(tmp_path, teache
         custom_hooks = [dict(type='SyncBuffersHook'), dict(type='DumpWeights')]
     ''')
     work = tmp_path / 'work'
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHON=PY, PORT=str(free_port()))
-    out = subprocess.run(['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir',
-                          str(work)], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=600)
+    out = dist_train(config, work)
     assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-4000:])
     r0, r1 = (torch.load(work / f'rank{r}.pth', weights_only=True) for r in (0, 1))
     assert r0['world_size'] == 2 and r0['wrapped']

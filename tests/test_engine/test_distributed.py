@@ -36,6 +36,14 @@ DUMP_HOOK = textwrap.dedent('''
     ''')
 
 
+def dist_train(cfg, work, extra=()):
+    """tools/dist_train.sh CFG 2 --work-dir WORK [EXTRA], one thread per process."""
+    env = dict(PYTHON=PY, PORT=str(free_port()))
+    return subprocess.run(['bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', str(work),
+                           *extra], cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS='1', **env),
+                          capture_output=True, text=True, timeout=600)
+
+
 @pytest.mark.long
 def test_two_process_cpu_training_keeps_ranks_in_sync(tmp_path, teacher_ckpt):
     (tmp_path / 'dump_hook.py').write_text(DUMP_HOOK)
@@ -46,10 +54,7 @@ def test_two_process_cpu_training_keeps_ranks_in_sync(tmp_path, teacher_ckpt):
     ''')
     work = tmp_path / 'work'
     # dump_hook.py lies beside the config: every process finds it without PYTHONPATH.
-    env = dict(PYTHON=PY, PORT=str(free_port()))
-    out = subprocess.run(['bash', 'tools/dist_train.sh', cfg, '2', '--work-dir', str(work)],
-                         cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS='1', **env),
-                         capture_output=True, text=True, timeout=600)
+    out = dist_train(cfg, work)
     assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-4000:])
     r0, r1 = (torch.load(work / f'rank{r}.pth', weights_only=True) for r in (0, 1))
     assert r0['world_size'] == r1['world_size'] == 2 and r0['wrapped']
@@ -59,7 +64,7 @@ def test_two_process_cpu_training_keeps_ranks_in_sync(tmp_path, teacher_ckpt):
     assert (work / 'epoch_2.pth').is_file()
 
     # Both processes evaluate their share of the test set; the metric is over all of it.
-    env['PORT'] = str(free_port())
+    env = dict(PYTHON=PY, PORT=str(free_port()))
     out = subprocess.run(['bash', 'tools/dist_test.sh', cfg, str(work / 'epoch_2.pth'), '2',
                           '--work-dir', str(tmp_path / 'test')],
                          cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS='1', **env),
@@ -102,16 +107,9 @@ def test_two_process_training_through_stages(tmp_path, teacher_ckpt):
         randomness = dict(seed=0, deterministic=True)
     '''))
 
-    def train(work, extra=()):
-        env = dict(PYTHON=PY, PORT=str(free_port()))
-        return subprocess.run(['bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir',
-                               str(work), *extra], cwd=ROOT,
-                              env=dict(os.environ, OMP_NUM_THREADS='1', **env),
-                              capture_output=True, text=True, timeout=600)
-
-    out = train(tmp_path / 'refused')
+    out = dist_train(cfg, tmp_path / 'refused')
     assert out.returncode != 0 and 'find_unused_parameters=True' in out.stdout + out.stderr
-    out = train(tmp_path / 'work', ['--cfg-options',
+    out = dist_train(cfg, tmp_path / 'work', ['--cfg-options',
                                     'model_wrapper_cfg.type=MMDistributedDataParallel',
                                     'model_wrapper_cfg.find_unused_parameters=True'])
     log = out.stdout + out.stderr
@@ -137,11 +135,8 @@ def test_two_process_mutual_learning_keeps_the_peers_identical_across_ranks(tmp_
         custom_hooks = [dict(type='SyncBuffersHook'), dict(type='DumpWeights')]
         randomness = dict(seed=0, deterministic=True)
     '''))
-    env = dict(PYTHON=PY, PORT=str(free_port()))
     work = tmp_path / 'work'
-    out = subprocess.run(['bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', str(work)],
-                         cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS='1', **env),
-                         capture_output=True, text=True, timeout=600)
+    out = dist_train(cfg, work)
     assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-4000:])
     r0, r1 = (torch.load(work / f'rank{r}.pth', weights_only=True) for r in (0, 1))
     assert r0['wrapped'] and any(k.startswith('peers.peer2.') for k in r0['state'])
@@ -162,10 +157,7 @@ def test_two_process_dot_runs_its_own_update(tmp_path, teacher_ckpt):
             type='DOTSGD', lr=0.05, momentum=0.9, delta=0.075, weight_decay=5e-4))
     ''')
     work = tmp_path / 'work'
-    env = dict(PYTHON=PY, PORT=str(free_port()))
-    out = subprocess.run(['bash', 'tools/dist_train.sh', cfg, '2', '--work-dir', str(work)],
-                         cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS='1', **env),
-                         capture_output=True, text=True, timeout=600)
+    out = dist_train(cfg, work)
     assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-4000:])
     from mmkd.utils import load_checkpoint_file
     state = load_checkpoint_file(str(work / 'epoch_1.pth'))['optimizer']['state']

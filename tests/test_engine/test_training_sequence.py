@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from helpers import ROOT, STUDENT, TEACHER, run_tool
-from mmkd.engine.training_sequence import sequence_hops
+from mmkd.cli.training_sequence import sequence_hops
 from mmkd.utils import KDConfigError
 
 KD = osp.join(ROOT, 'configs/kd/kd_convnet-teacher_convnet-student_digits.py')

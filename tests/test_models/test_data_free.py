@@ -9,7 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 
-from helpers import PREPROCESSOR, STUDENT, TEACHER, build_classifier
+from helpers import PREPROCESSOR, STUDENT, TEACHER
 from mmkd.models.algorithms import DataFreeDistill
 from mmkd.models.generators import DCGANGenerator
 from mmkd.models.losses import (ActivationLoss, BNStatisticsLoss, InformationEntropyLoss,
@@ -194,6 +194,8 @@ def test_data_free_config_errors(teacher_ckpt):
         MODELS.build(data_free_cfg(teacher_ckpt, shared_batch=True, student_steps=5))
     with pytest.raises(KDConfigError, match='student_steps'):
         MODELS.build(data_free_cfg(teacher_ckpt, student_steps=0))
+    with pytest.raises(KDConfigError, match="model.student_step: .*Did you mean 'student_steps'"):
+        MODELS.build(data_free_cfg(teacher_ckpt, student_step=5))
     with pytest.raises(KDConfigError, match='teacher_ckpt is required'):
         MODELS.build(data_free_cfg(None))
     with pytest.raises(KDConfigError, match='sample_noise'):

@@ -80,7 +80,11 @@ class BaseAlgorithm(BaseModel):
     def __init__(self, architecture: Union[dict, nn.Module],
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  student_only: bool = False, views: Optional[Dict[str, str]] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None, **unknown) -> None:
+        if unknown:
+            name, valid = next(iter(unknown)), algorithm_keywords(type(self))
+            raise KDConfigError(f'model.{name}: {type(self).__name__} has no such key; its keys '
+                                f'are {valid}. ' + suggest(name, valid))
         architecture = build_model(architecture, 'model.architecture')
         if data_preprocessor is None:
             data_preprocessor = getattr(architecture, 'data_preprocessor', None)
@@ -438,6 +442,22 @@ class BaseAlgorithm(BaseModel):
         else:
             optim_wrapper.update_params(parsed)
         return log_vars
+
+
+def algorithm_keywords(cls: type) -> List[str]:
+    """The config keys of an algorithm class: the keyword arguments of its and its bases'
+    ``__init__``."""
+    import inspect
+    keys = []
+    for klass in cls.__mro__:
+        init = klass.__dict__.get('__init__')
+        if init is None:
+            continue
+        for param in inspect.signature(init).parameters.values():
+            if param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY) and \
+                    param.name != 'self' and param.name not in keys:
+                keys.append(param.name)
+    return keys
 
 
 def loss_log_prefix(distiller: str) -> str:

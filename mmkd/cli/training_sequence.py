@@ -165,9 +165,9 @@ class TrainingSequence:
                 result = json.load(f)
             return Trained(hop.name, Config.fromfile(result['model_config']).model.to_dict(),
                            result['checkpoint'], result)
-        from mmkd.cli.common import load_config
-        from mmkd.cli.train import resolve_resume
         from mmkd.engine.runner import build_runner
+        from .common import load_config
+        from .train import resolve_resume
         from mmkd.utils import find_resumable_checkpoint
         from mmkd.utils.dist_utils import unwrap_model
         cfg = load_config(hop.config)
@@ -218,7 +218,7 @@ class TrainingSequence:
     @staticmethod
     def _export(cfg: Config, runner, hop: Hop, work: str):
         """The hop's model alone: ``student.pth`` and ``student_config.py``."""
-        from mmkd.cli.extract_student import extract_student, student_config
+        from .extract_student import extract_student, student_config
         from mmkd.utils import find_resumable_checkpoint
         last = find_resumable_checkpoint(work)
         checkpoint = osp.join(work, 'student.pth')
@@ -293,7 +293,7 @@ def _write_json(path: str, data) -> None:
 
 def load_sequence(path: str) -> Dict:
     """The ``sequence`` dict of a sequence config file."""
-    from mmkd.cli.common import load_config
+    from .common import load_config
     cfg = load_config(path)
     if 'sequence' not in cfg:
         raise KDConfigError(f'{path} has no `sequence` dict: it is not a sequence config '
