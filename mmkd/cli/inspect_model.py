@@ -181,8 +181,10 @@ def main(argv=None):
     inputs = sample_input(cfg, args.input_size)
     tables = {}
     for name, model in models_of(cfg):
-        tables[name] = inspect_module(model, inputs)
-        print(format_table(f'{name}: {type(model).__name__}, input {tuple(inputs.shape)}',
+        # a generator (data-free distillation) reads its noise, not images
+        x = model.sample_noise(2) if callable(getattr(model, 'sample_noise', None)) else inputs
+        tables[name] = inspect_module(model, x)
+        print(format_table(f'{name}: {type(model).__name__}, input {tuple(x.shape)}',
                            tables[name]))
         print()
     if args.student_tap:

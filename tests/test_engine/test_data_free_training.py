@@ -94,6 +94,10 @@ def test_trains_without_the_training_set_resumes_and_exports(tmp_path, teacher_c
     out = run_tool(['tools/test.py', str(config), str(full / 'epoch_3.pth'),
                     '--work-dir', str(tmp_path / 'test')])
     assert out.returncode == 0, out.stderr[-3000:]
+    if method == 'dfad':  # the generator is listed with its noise as input
+        out = run_tool(['tools/analysis/inspect_model.py', str(config)])
+        assert out.returncode == 0, out.stderr[-3000:]
+        assert '== generator: DCGANGenerator, input (2, 16)' in out.stdout
 
 
 @pytest.mark.long
