@@ -63,8 +63,15 @@ def test_wheel_ships_configs_and_commands(wheel_venv):
     assert where.startswith(str(venv)), where
     assert osp.isfile(osp.join(where, '.mim', 'configs', '_base_', 'default_runtime.py'))
     for command in ('mmkd-train', 'mmkd-test', 'mmkd-extract-student', 'mmkd-print-config',
-                    'mmkd-inspect'):
+                    'mmkd-inspect', 'mmkd-train-sequence'):
         assert (venv / 'bin' / command).is_file(), command
+    # a packaged sequence config and the packaged configs of its hops
+    hops = run([py, '-c', 'from mmkd.cli.common import load_config; '
+                'from mmkd.cli.training_sequence import load_sequence, sequence_hops; '
+                'hops = sequence_hops(load_sequence("mmkd::sequential/born_again_convnet_digits.py")); '
+                'print([load_config(h.config).model.type for h in hops])'], cwd=root).strip()
+    assert ("['ImageClassifier', 'SingleTeacherDistill', 'SingleTeacherDistill', "
+            "'SingleTeacherDistill']") in hops, hops
 
 
 @pytest.mark.long
