@@ -189,7 +189,7 @@ class TrainingSequence:
                                 f'{hop.config}; it has {sorted(metrics)}')
         model = unwrap_model(runner.model)
         student = getattr(model, 'student', model)
-        checkpoint, model_cfg = self._export(cfg, runner, hop, work)
+        checkpoint, model_cfg = self._export(cfg, hop, work)
         result = dict(name=hop.name, config=hop.config,
                       teacher=teacher.name if hop.distils else None,
                       params=sum(p.numel() for p in student.parameters()),
@@ -216,7 +216,7 @@ class TrainingSequence:
                              entry.ckpt_key: teacher.checkpoint})
 
     @staticmethod
-    def _export(cfg: Config, runner, hop: Hop, work: str):
+    def _export(cfg: Config, hop: Hop, work: str):
         """The hop's model alone: ``student.pth`` and ``student_config.py``."""
         from .extract_student import extract_student, student_config
         from mmkd.utils import find_resumable_checkpoint
@@ -285,10 +285,8 @@ class TrainingSequence:
 
 def _write_json(path: str, data) -> None:
     """Write atomically: a result file is either whole or absent (it marks a hop done)."""
-    tmp = f'{path}.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(data, f, indent=2)
-    os.replace(tmp, path)
+    from mmkd.utils.checkpoint import atomic_write
+    atomic_write(path, json.dumps(data, indent=2).encode())
 
 
 def load_sequence(path: str) -> Dict:

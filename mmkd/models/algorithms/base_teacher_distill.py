@@ -134,14 +134,21 @@ class BaseTeacherDistill(EMATeacherMixin, BaseAlgorithm):
 
     def loss(self, inputs: torch.Tensor,
              data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
+        return self.distil(inputs, data_samples)
+
+    def distil(self, inputs: torch.Tensor, data_samples: Optional[List] = None,
+               distiller: str = 'distiller') -> Dict[str, torch.Tensor]:
+        """One pass of the teachers of the step and then the student inside the recorders of
+        the named distiller (see :meth:`distillers`), and its losses."""
         self.check_ema_updates()
         active = self.select_teachers()
-        self.distiller.set_active_sources(active)
+        recorders = self.distillers()[distiller]
+        recorders.set_active_sources(active)
         losses = {}
         for name in active:
             losses.update(self._teachers[name].record(
-                self.distiller, self.model_inputs(name, inputs), data_samples))
-        return self.student_and_distill_losses(inputs, data_samples, losses)
+                recorders, self.model_inputs(name, inputs), data_samples))
+        return self.student_and_distill_losses(inputs, data_samples, losses, distiller)
 
     def train(self, mode: bool = True) -> 'BaseTeacherDistill':
         super().train(mode)

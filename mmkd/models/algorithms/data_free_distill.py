@@ -10,7 +10,7 @@ from mmkd.utils.component_seed import seeded_component
 from mmkd.utils.config_errors import KDConfigError
 from ..distillers import ConfigurableDistiller
 from ..teachers import Teacher, teachers_as_modules
-from .base_algorithm import ModelEntry, add_prefix, loss_log_prefix
+from .base_algorithm import ModelEntry
 from .base_teacher_distill import BaseTeacherDistill
 from .single_teacher_distill import KEYWORDS
 
@@ -117,8 +117,9 @@ class DataFreeDistill(BaseTeacherDistill):
     @classmethod
     def models_in_config(cls, model_cfg: dict):
         return dict(super().models_in_config(model_cfg),
-                    teacher=ModelEntry('model.teacher', model_cfg.get('teacher'), 'teacher.',
-                                       False, 'model.teacher_ckpt'),
+                    teacher=cls.model_entry('model.teacher', model_cfg.get('teacher'),
+                                            'teacher.', 'frozen', model_cfg.get('architecture'),
+                                            'model.teacher_ckpt'),
                     generator=ModelEntry('model.generator', model_cfg.get('generator'),
                                          'generator.', True))
 
@@ -160,27 +161,17 @@ class DataFreeDistill(BaseTeacherDistill):
             images = self.generator(self.generator.sample_noise(num, self._device()))
             if self.shared_batch:
                 self._shared_images = images.detach()
-            return self._generator_losses(images)
+            losses = self.distil(images, None, 'generator')
+            if not losses:
+                raise KDConfigError('model.generator_distiller computes no loss this step: the '
+                                    'generator would not train')
+            return losses
         if self._shared_images is not None:
             images, self._shared_images = self._shared_images, None
         else:
             with torch.no_grad():
                 images = self.generator(self.generator.sample_noise(num, self._device()))
-        return super().loss(images, None)
-
-    def _generator_losses(self, images: torch.Tensor) -> Dict[str, torch.Tensor]:
-        distiller = self.generator_distiller
-        distiller.set_active_sources(None)
-        teacher = self._teachers['teacher']
-        losses = teacher.record(distiller, self.model_inputs('teacher', images), None)
-        distiller.record('student', lambda: self.student(images, mode='tensor'), grad=True)
-        losses.update(add_prefix(distiller.compute_distill_losses(None),
-                                 loss_log_prefix('generator')))
-        distiller.reset_records()
-        if not losses:
-            raise KDConfigError('model.generator_distiller computes no loss this step: the '
-                                'generator would not train')
-        return losses
+        return self.distil(images, None)
 
     def _phase_wrappers(self, optim_wrapper) -> Dict[str, object]:
         if not isinstance(optim_wrapper, OptimWrapperDict) or \

@@ -54,11 +54,5 @@ class LogitEnsemble(BaseModel):
             return logits
         if mode != 'predict':
             raise RuntimeError(f'Invalid mode "{mode}"; only "tensor" and "predict" exist')
-        from mmpretrain.structures import DataSample
-        scores = torch.softmax(logits, dim=1)
-        labels = scores.argmax(dim=1, keepdim=True).detach()
-        samples = data_samples if data_samples is not None else \
-            [DataSample() for _ in range(len(logits))]
-        for sample, score, label in zip(samples, scores, labels):
-            sample.set_pred_score(score).set_pred_label(label)
-        return samples
+        # the members' head turns logits into predictions (softmax scores, arg-max labels)
+        return self.members[0].head._get_predictions(logits, data_samples)
