@@ -28,11 +28,11 @@ def curriculum_lambda(epoch: int, loops: int, max_lambda: float = 0.0,
 @HOOKS.register_module()
 class CurriculumTemperatureHook(Hook):
     """Sets, before each training epoch, the gradient-reversal factor of every
-    :class:`~mmkd.models.losses.CurriculumTemperature` of the model to
-    :func:`curriculum_lambda` of the epoch, and logs each temperature after every iteration
-    (``tau.<loss name>``). The factor depends only on the epoch counter, so a resumed run
-    continues the curriculum where it stopped; the temperature itself is a parameter, saved
-    and restored with the model.
+    :class:`~mmkd.models.losses.CurriculumTemperature` of the model (global or per instance)
+    to :func:`curriculum_lambda` of the epoch, and logs each temperature after every iteration
+    (``tau.<loss name>``; a per-instance one as its batch mean). The factor depends only on the
+    epoch counter, so a resumed run continues the curriculum where it stopped; the temperature's
+    parameters are saved and restored with the model.
 
     Args:
         loops (int): the epochs of the cosine ramp (L). Defaults to 10 (the reference's
@@ -69,7 +69,9 @@ class CurriculumTemperatureHook(Hook):
     def after_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
         for name, module in self._modules.items():
+            value = module.value()
+            if value is None:  # a per-instance temperature whose loss has not run yet
+                continue
             with_tau = name.rpartition('.temperature_module')[0] or name
             runner.message_hub.update_scalar(
-                f'train/tau.{with_tau.replace("distiller.distill_losses.", "")}',
-                module.value())
+                f'train/tau.{with_tau.replace("distiller.distill_losses.", "")}', value)

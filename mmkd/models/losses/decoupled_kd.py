@@ -30,6 +30,9 @@ def dkd_loss(preds_S: torch.Tensor, preds_T: torch.Tensor, gt_labels: torch.Tens
     both summed over classes and averaged over the batch. At :math:`\tau=1`,
     :math:`\mathrm{KD} = \mathrm{TCKD} + (1 - p^t_y)\,\mathrm{NCKD}` (Eq. 1 of the paper).
 
+    ``tau`` may be an (N, 1) tensor, one temperature per sample (CTKD's instance-wise
+    temperature): TCKD and NCKD then scale each sample by its own :math:`\tau_i^2`.
+
     As in mdistiller's ``dkd_loss``, the non-target softmax is taken over all classes with the
     target logit shifted by -1000 (for teacher and student), which equals the renormalised
     distribution up to float precision, and TCKD takes the log of the binary probabilities.
@@ -60,7 +63,8 @@ class DKDLoss(LogitLoss):
 
     Args:
         tau (float | dict): temperature, or a temperature module's config (e.g.
-            ``dict(type='CurriculumTemperature')``, CTKD). Defaults to 4.0.
+            ``dict(type='CurriculumTemperature')``, CTKD; with ``instance=True`` one per
+            sample). Defaults to 4.0.
         alpha (float): weight of TCKD. Defaults to 1.0.
         beta (float): weight of NCKD. Defaults to 8.0.
         loss_weight (float): multiplies the loss. Defaults to 1.0.
@@ -92,4 +96,4 @@ class DKDLoss(LogitLoss):
                 'with 2 classes the non-target distribution has one class and NCKD is always 0.')
         preds_S, preds_T = self.logits(preds_S, preds_T)
         return self.loss_weight * dkd_loss(preds_S, preds_T, gt_labels, self.alpha, self.beta,
-                                           self.temperature())
+                                           self.temperature(preds_S, preds_T))

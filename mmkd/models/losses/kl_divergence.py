@@ -18,9 +18,14 @@ def soft_kl(log_p_s: torch.Tensor, target: torch.Tensor, tau: float = 1.0,
     with the student's log-probabilities ``log_p_s`` (at temperature :math:`\tau`) and a
     target distribution ``q`` (the teacher's softmax, a partial or averaged target, DKD's
     binary or non-target distributions), both over dim 1. ``reduction`` as in
-    :func:`kl_divergence`.
+    :func:`kl_divergence`. A per-sample temperature (a tensor of shape (N, 1), CTKD's
+    instance-wise one) scales each sample's terms by its own :math:`\tau_i^2` before they are
+    reduced.
     """
     terms = F.kl_div(log_p_s, target, reduction='none')
+    if isinstance(tau, torch.Tensor) and tau.dim() > 0:
+        # per sample: scale before reducing, so 'mean' and 'batchmean' average tau_i^2 KL_i
+        terms, tau = terms * tau**2, 1.0
     if reduction == 'none':
         return tau**2 * terms
     if reduction == 'mean':
@@ -44,7 +49,9 @@ def kl_divergence(preds_S: torch.Tensor, preds_T: torch.Tensor, tau: float = 1.0
     returns the element-wise terms.
 
     The :math:`\tau^2` factor keeps the gradient scale independent of :math:`\tau` (Hinton et al.,
-    Sec. 2).
+    Sec. 2). ``tau`` may be an (N, 1) tensor, one temperature per sample of (N, K) logits (CTKD's
+    instance-wise temperature): each sample is softened by, and its KL scaled by the square of,
+    its own temperature.
     """
     # Reduced in soft_kl rather than in F.kl_div, whose 'mean' is announced to change meaning.
     return soft_kl(F.log_softmax(preds_S / tau, dim=1), F.softmax(preds_T / tau, dim=1), tau,
@@ -60,7 +67,8 @@ class KLDivergence(LogitLoss):
 
     Args:
         tau (float | dict): temperature, or a temperature module's config (e.g.
-            ``dict(type='CurriculumTemperature')``, CTKD). Defaults to 1.0.
+            ``dict(type='CurriculumTemperature')``, CTKD; with ``instance=True`` one per
+            sample). Defaults to 1.0.
         reduction (str): ``'batchmean'`` (default), ``'sum'``, ``'mean'`` or ``'none'``.
         loss_weight (float): multiplies the loss. Defaults to 1.0.
         teacher_detach (bool): stop gradients into the teacher's logits. Defaults to True.
@@ -87,5 +95,5 @@ class KLDivergence(LogitLoss):
         """
         check_same_shape(preds_S, preds_T, 'KLDivergence')
         preds_S, preds_T = self.logits(preds_S, preds_T)
-        return self.loss_weight * kl_divergence(preds_S, preds_T, self.temperature(),
-                                                self.reduction)
+        return self.loss_weight * kl_divergence(preds_S, preds_T,
+                                                self.temperature(preds_S, preds_T), self.reduction)

@@ -80,9 +80,14 @@ class LogitLoss(DistillLoss):
             check_positive('tau', tau, name)
             self.tau, self.temperature_module = tau, None
 
-    def temperature(self) -> Union[float, torch.Tensor]:
-        """This step's temperature: the fixed one, or what the temperature module returns."""
-        return self.tau if self.temperature_module is None else self.temperature_module()
+    def temperature(self, preds_S: Optional[torch.Tensor] = None,
+                    preds_T: Optional[torch.Tensor] = None) -> Union[float, torch.Tensor]:
+        """This step's temperature: the fixed one, or what the temperature module returns for
+        the logits the loss reads (a per-instance module predicts an (N, 1) temperature from
+        them)."""
+        if self.temperature_module is None:
+            return self.tau
+        return self.temperature_module(preds_S, preds_T)
 
     def logits(self, preds_S: torch.Tensor,
                preds_T: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:

@@ -1,0 +1,10 @@
+# DKD with logit standardisation on vgg13 -> mobilenetv2: the distiller is in
+# configs/_base_/distillers/dkd_ls.py, at the reference's base temperature 3, KD weight 9
+# and beta 2 for this pair (the name of its log): alpha 9, beta 18.
+_base_ = ['../_base_/models/cifar_kd/vgg13_mobilenetv2.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/dkd_ls.py']
+model = dict(architecture={{_base_.student_head}},
+             distiller={{_base_.distiller_tau3_beta2}})
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # lighter students, as the reference
+# DKD's warm-up min(epoch / 20, 1), as the reference.
+custom_hooks = {{_base_.dkd_warmup_hooks}}

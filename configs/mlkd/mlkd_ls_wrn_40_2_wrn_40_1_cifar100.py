@@ -1,0 +1,6 @@
+# MLKD with logit standardisation on wrn_40_2 -> wrn_40_1: the distiller is in
+# configs/_base_/distillers/mlkd_ls.py, at the reference's base temperature 2 and KD weight 9
+# for this pair (the name of its log).
+_base_ = ['../_base_/models/cifar_kd/wrn_40_2_wrn_40_1.py',
+          '../_base_/cifar100_run_240e.py', '../_base_/distillers/mlkd_ls.py']
+model = dict(architecture={{_base_.student_head}}, distiller={{_base_.distiller}})
