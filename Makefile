@@ -28,8 +28,9 @@ $(STAMP): setup.py requirements/runtime.txt requirements/mminstall.txt
 	$(PY) -W ignore -c "import mmkd, mmkd.models, mmpretrain, pkg_resources"
 	touch $(STAMP)
 
-$(TEST_STAMP): $(STAMP) requirements/tests.txt
+$(TEST_STAMP): $(STAMP) requirements/tests.txt requirements/deploy.txt
 	$(PIP) install -q -r requirements/tests.txt
+	$(PIP) install -q "setuptools<81"
 	touch $(TEST_STAMP)
 
 demo: $(STAMP)

@@ -54,6 +54,7 @@ setup(
         'mmkd-train-sequence = mmkd.cli.train_sequence:cli',
         'mmkd-test = mmkd.cli.test:cli',
         'mmkd-extract-student = mmkd.cli.extract_student:cli',
+        'mmkd-export-onnx = mmkd.cli.export_onnx:cli',
         'mmkd-print-config = mmkd.cli.print_config:cli',
         'mmkd-inspect = mmkd.cli.inspect_model:cli',
         'mmkd-build-teacher-cache = mmkd.cli.build_teacher_cache:cli',
@@ -64,10 +65,12 @@ setup(
     # replace the one a user has (see requirements/mminstall.txt).
     install_requires=parse_requirements('requirements/runtime.txt'),
     # `pip install "mmkd[lite]"` adds mmcv-lite (`mim` is the OpenMMLab name for the same);
-    # `tensorboard` the TensorBoard writer MMEngine's TensorboardVisBackend uses.
+    # `tensorboard` the TensorBoard writer MMEngine's TensorboardVisBackend uses; `deploy`
+    # quantization-aware training and ONNX export (docs/deployment.md).
     extras_require=dict(tests=parse_requirements('requirements/tests.txt'),
                         lite=parse_requirements('requirements/mminstall.txt'),
                         mim=parse_requirements('requirements/mminstall.txt'),
+                        deploy=parse_requirements('requirements/deploy.txt'),
                         tensorboard=['tensorboard']),
     license='Apache License 2.0',
     zip_safe=False,

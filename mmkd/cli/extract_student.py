@@ -36,7 +36,9 @@ def extract_student(src: str, dst: str, prefix: str = PREFIX) -> dict:
     """Save the student of ``src`` to ``dst``; return the saved checkpoint."""
     checkpoint = load_checkpoint_file(src, map_location='cpu')
     state_dict = checkpoint.get('state_dict', checkpoint)
-    student = {k[len(prefix):]: v.clone() for k, v in state_dict.items() if k.startswith(prefix)}
+    # a module's extra state (a quantized student's quantizer state) is not a tensor
+    student = {k[len(prefix):]: v.clone() if hasattr(v, 'clone') else copy.deepcopy(v)
+               for k, v in state_dict.items() if k.startswith(prefix)}
     if not student:
         raise KDConfigError(
             f'{src} has no "{prefix}*" weights: it is not a distillation checkpoint of mmkd '

@@ -8,4 +8,5 @@ from .distillers import *  # noqa: F401,F403
 from .generators import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
+from .quantizers import *  # noqa: F401,F403
 from .recorders import *  # noqa: F401,F403

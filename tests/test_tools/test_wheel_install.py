@@ -63,7 +63,7 @@ def test_wheel_ships_configs_and_commands(wheel_venv):
     assert where.startswith(str(venv)), where
     assert osp.isfile(osp.join(where, '.mim', 'configs', '_base_', 'default_runtime.py'))
     for command in ('mmkd-train', 'mmkd-test', 'mmkd-extract-student', 'mmkd-print-config',
-                    'mmkd-inspect', 'mmkd-train-sequence'):
+                    'mmkd-inspect', 'mmkd-train-sequence', 'mmkd-export-onnx'):
         assert (venv / 'bin' / command).is_file(), command
     # a packaged sequence config and the packaged configs of its hops
     hops = run([py, '-c', 'from mmkd.cli.common import load_config; '
@@ -96,6 +96,9 @@ def test_distillation_from_a_folder_outside_the_repo_with_the_wheel(wheel_venv):
     log = run([str(bin_ / 'mmkd-test'), 'student_cfg.py', 'student.pth', '--work-dir', 'st'],
               cwd=work)
     assert 'accuracy/top1' in log
+    log = run([str(bin_ / 'mmkd-export-onnx'), 'student_cfg.py', 'student.pth', 'student.onnx',
+               '--check-samples', '64'], cwd=work)
+    assert 'top-1 agreement 100.00 % on 64 images' in log and (work / 'student.onnx').is_file()
     printed = run([str(bin_ / 'mmkd-print-config'), 'kd.py', '--expand-models'], cwd=work)
     assert "'mmkd.SimpleConvNet'" in printed and 'cfg_path' not in printed
 
@@ -114,5 +117,5 @@ def test_without_mmcv_a_command_says_in_one_line_what_to_install(wheel_venv):
     assert 'pip install "mmkd[lite]"' in lines[0]
     extras = run([py, '-c', 'import importlib.metadata as m; '
                   'print(m.metadata("mmkd").get_all("Provides-Extra"))'], cwd=root)
-    assert 'lite' in extras and 'tensorboard' in extras
+    assert 'lite' in extras and 'tensorboard' in extras and 'deploy' in extras
     assert (venv / 'bin' / 'mmkd-plot-curves').is_file()

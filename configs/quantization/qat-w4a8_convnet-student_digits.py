@@ -1,0 +1,3 @@
+# The digits student CNN trained alone with 4-bit weights and 8-bit activations.
+_base_ = ['./qat-w8a8_convnet-student_digits.py']
+model = dict(quantizer=dict(weight_bits=4))
