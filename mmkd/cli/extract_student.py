@@ -124,6 +124,10 @@ def student_config(kd_config, model: Optional[str] = None) -> Config:
     # The preprocessor the student was trained with: the algorithm's, which the runner fills
     # from the top-level data_preprocessor, else the student's own.
     preprocessor = algorithm_data_preprocessor(cfg) or arch.get('data_preprocessor')
+    if preprocessor is not None and str(preprocessor.get('type', '')).endswith(
+            'MultiViewDataPreprocessor'):
+        # the exported model reads one view (the test data's): each view's own preprocessing
+        preprocessor = preprocessor['preprocessor']
     if preprocessor is not None:
         arch['data_preprocessor'] = typed_data_preprocessor(copy.deepcopy(dict(preprocessor)))
     default_scope = cfg.get('default_scope', 'mmpretrain')

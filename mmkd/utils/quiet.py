@@ -6,8 +6,11 @@ import warnings
 
 # Known, harmless messages of the stack (text each starts with), silenced at mmkd's entry
 # points only: mmcv-lite lacks compiled ops that classification never uses; mmengine's own
-# checkpoint hook still goes through its deprecated FileClient; mmengine imports pkg_resources.
+# checkpoint hook still goes through its deprecated FileClient; mmengine imports pkg_resources;
+# Brevitas imports its own optional kernels and FX module, which mmkd never uses.
 _NOISE = (
+    'fast_hadamard_transform package not found',
+    'brevitas.fx is deprecated',
     'Fail to import ``MultiScaleDeformableAttention``',
     '"FileClient" will be deprecated',
     '"HardDiskBackend" is the alias of "LocalBackend"',

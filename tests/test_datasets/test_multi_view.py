@@ -129,28 +129,39 @@ def test_the_cifar_strong_view_runs_randaugment_on_colour_images():
     assert packed['inputs'].shape == (3, 32, 32)
 
 
-def test_a_teacher_cache_built_on_the_teachers_view_serves_a_student_on_its_own(
-        tmp_path, teacher_ckpt):
+def multi_view_cache(tmp_path, teacher_ckpt, shared_pipeline, views, model_views):
+    """A teacher cache built on a multi-view dataset (``shared_pipeline`` before the
+    ``views``), and the live and the cached model of that config (same weights), with the
+    config, the cache's meta and a first training batch."""
     import copy
     from mmkd.engine.teacher_cache_builder import build
     from mmkd.registry import MODELS
-    from test_engine.test_teacher_cache import cache_config, first_batch, live, step_losses
+    from test_engine.test_teacher_cache import cache_config, first_batch, live
     cfg = cache_config(tmp_path / 'work', teacher_ckpt, tmp_path / 'cache')
     inner = cfg.train_dataloader.dataset.dataset
-    inner.pipeline = []
+    inner.pipeline = shared_pipeline
     cfg.train_dataloader.dataset.dataset = dict(type='MultiViewDataset', dataset=inner,
-                                                views=VIEWS)
-    cfg.model.views = dict(teacher='clean', student='shifted')
+                                                views=views)
+    cfg.model.views = model_views
     cfg.model.data_preprocessor = dict(type='MultiViewDataPreprocessor',
                                        preprocessor=PREPROCESSOR)
     meta = build(cfg)
-    assert meta['complete'] and any('shifted: ' in t for t in meta['data']['pipeline'])
     torch.manual_seed(0)
     live_model = MODELS.build(live(cfg).model)
     cached = MODELS.build(copy.deepcopy(cfg.model))
     assert cached.teacher is None
     cached.load_state_dict(live_model.state_dict())
-    batch = first_batch(cfg)
+    return cfg, meta, live_model, cached, first_batch(cfg)
+
+
+def test_a_teacher_cache_built_on_the_teachers_view_serves_a_student_on_its_own(
+        tmp_path, teacher_ckpt):
+    import copy
+    from mmkd.registry import MODELS
+    from test_engine.test_teacher_cache import step_losses
+    cfg, meta, live_model, cached, batch = multi_view_cache(
+        tmp_path, teacher_ckpt, [], VIEWS, dict(teacher='clean', student='shifted'))
+    assert meta['complete'] and any('shifted: ' in t for t in meta['data']['pipeline'])
     expected, got = step_losses(live_model, batch), step_losses(cached, batch)
     for k in expected:
         assert got[k] == pytest.approx(expected[k], rel=1e-6, abs=1e-7), k

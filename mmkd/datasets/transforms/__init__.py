@@ -1,0 +1,3 @@
+from .degradations import Downsample, GaussianNoise, Occlude
+
+__all__ = ['Downsample', 'GaussianNoise', 'Occlude']
