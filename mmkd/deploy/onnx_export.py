@@ -53,13 +53,14 @@ class ClassifierGraph(nn.Module):
 def _torch_export(graph: nn.Module, example: torch.Tensor, path: str) -> None:
     batch = torch.export.Dim('batch')
     torch.onnx.export(graph, (example, ), path, dynamo=True, opset_version=OPSET,
-                      input_names=[INPUT],
+                      external_data=False, input_names=[INPUT],
                       output_names=[OUTPUT], dynamic_shapes={'inputs': {0: batch}},
                       optimize=True, verbose=False)
 
 
 def export_float(model: nn.Module, example: torch.Tensor, path: str) -> str:
-    """Write ``model`` (eval mode) as a float ONNX file with a dynamic batch size.
+    """Write ``model`` (eval mode) as a float ONNX file with a dynamic batch size, weights
+    inside the file (one file to ship; ONNX's 2 GB limit is far above a student's size).
 
     A fake-quantized model (:class:`~mmkd.models.quantizers.BrevitasQuantizer`) is written
     through Brevitas as QuantizeLinear/Clip/DequantizeLinear around float operators: the same
@@ -75,7 +76,7 @@ def export_float(model: nn.Module, example: torch.Tensor, path: str) -> str:
             # opset 18: the dynamo exporter's own; Brevitas' default (13) needs a down-conversion
             # that fails on its Clip nodes.
             export_onnx_qcdq(graph, (example, ), export_path=path, dynamo=True,
-                             opset_version=OPSET, verbose=False,
+                             opset_version=OPSET, verbose=False, external_data=False,
                              input_names=[INPUT], output_names=[OUTPUT],
                              dynamic_shapes={'inputs': {0: torch.export.Dim('batch')}})
         else:

@@ -91,6 +91,12 @@ def test_a_distillation_checkpoint_and_its_extracted_student_export_the_same(kd_
                              str(tmp_path / 'extracted.onnx')])
     for report in (direct, extracted):
         assert report['float']['top1_agreement'] >= 0.99
+    assert not (tmp_path / 'direct.onnx.data').exists()  # one file, weights inside
+    # the extracted student is the quantized classifier for mmpretrain's tools too
+    from mmpretrain.apis import init_model
+    model = init_model(str(tmp_path / 'student.py'), str(tmp_path / 'student.pth'), device='cpu')
+    assert type(model.get_submodule('backbone.stages.0.0.conv')).__name__ == 'QuantConv2d'
+
     images = np.random.RandomState(0).uniform(0, 16, (5, 1, 8, 8)).astype(np.float32)
     a, b = (ort_session(str(tmp_path / f)).run(None, {'inputs': images})[0]
             for f in ('direct.onnx', 'extracted.onnx'))
