@@ -174,3 +174,14 @@ def test_loading_keeps_the_parameters_an_optimizer_holds():
     assert [id(p) for p in model.parameters()] == params
     fresh = quantized()
     fresh.load_state_dict(quantized().state_dict())  # a model that never trained
+
+
+def test_a_stock_mmpretrain_classifier_quantizes_by_its_config():
+    from mmkd.cli.common import load_config
+    cfg = load_config('mmpretrain::resnet/resnet18_8xb16_cifar10.py')
+    model = quantized(cfg.model.to_dict(), weight_bits=4, float_layers=['backbone.conv1'])
+    names = quantized_layers(model)
+    assert len(names) == 20 and 'backbone.conv1' not in names and 'head.fc' in names
+    assert 'backbone.layer1.0.conv1' in names  # mmpretrain's own module names, unchanged
+    model.train()
+    assert model(torch.randn(2, 3, 32, 32), mode='tensor').shape == (2, 10)
