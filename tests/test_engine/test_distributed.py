@@ -166,3 +166,27 @@ def test_two_process_dot_runs_its_own_update(tmp_path, teacher_ckpt):
     r0, r1 = (torch.load(work / f'rank{r}.pth', weights_only=True) for r in (0, 1))
     for k in r0['state']:
         torch.testing.assert_close(r0['state'][k], r1['state'][k], msg=k)
+
+
+def test_two_process_quantization_aware_distillation_keeps_ranks_in_sync(tmp_path,
+                                                                        teacher_ckpt):
+    """A fake-quantized student under DDP: the learned activation scales (initialised from each
+    rank's statistics, then trained) and the weights stay identical across ranks."""
+    (tmp_path / 'dump_hook.py').write_text(DUMP_HOOK)
+    cfg = write_config(tmp_path, teacher_ckpt, body='''
+        custom_imports = dict(imports=['dump_hook'], allow_failed_imports=False)
+        custom_hooks = [dict(type='SyncBuffersHook'), dict(type='DumpWeights')]
+        model['architecture'] = dict(
+            _delete_=True, type='mmkd.QuantizedModel',
+            model={k: v for k, v in model['architecture'].items() if k != '_delete_'},
+            quantizer=dict(type='BrevitasQuantizer', weight_bits=4, act_stats_steps=1))
+        train_cfg = dict(max_epochs=2, val_interval=2)
+    ''')
+    work = tmp_path / 'work'
+    out = dist_train(cfg, work)
+    assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-4000:])
+    r0, r1 = (torch.load(work / f'rank{r}.pth', weights_only=True) for r in (0, 1))
+    scales = [k for k in r0['state'] if k.endswith('scaling_impl.value')]
+    assert len(scales) == 21 and r0['wrapped']
+    for k in r0['state']:  # the quantizer state (counters, statistics) included
+        torch.testing.assert_close(r0['state'][k], r1['state'][k], msg=k)

@@ -128,17 +128,14 @@ def test_resume_restores_the_quantizer_state_to_the_uninterrupted_weights(tmp_pa
     interrupt_and_resume(lambda work_dir: qat_config(work_dir, teacher_ckpt), tmp_path / 'cut',
                          at=1)
     cut = load_checkpoint_file(osp.join(tmp_path / 'cut', 'epoch_1.pth'))['state_dict']
+    # per scale: counter, statistics, raw value (one each for per-tensor activations)
+    counters = lambda state: state.view(-1, 3)[:, 0].long().tolist()  # noqa: E731
     state = cut['architecture.quantizer_state._extra_state']
-    assert state['counters'].tolist() == [4, 4, 4]  # mid-collection (6 steps) when it stopped
+    assert counters(state) == [4, 4, 4]  # mid-collection (6 steps) when it stopped
     got = load_checkpoint_file(osp.join(tmp_path / 'cut', 'epoch_3.pth'))['state_dict']
-    assert full['architecture.quantizer_state._extra_state']['counters'].tolist() == [7, 7, 7]
+    assert counters(full['architecture.quantizer_state._extra_state']) == [7, 7, 7]
     for k, v in full.items():
-        if k.endswith('_extra_state'):
-            assert got[k]['names'] == v['names']
-            for a, b in zip(got[k]['values'] + got[k]['buffers'], v['values'] + v['buffers']):
-                torch.testing.assert_close(a, b, rtol=0, atol=0)
-        else:
-            torch.testing.assert_close(got[k], v, rtol=0, atol=0, msg=k)
+        torch.testing.assert_close(got[k], v, rtol=0, atol=0, msg=k)
 
 
 def test_the_student_can_be_the_teacher_quantized(teacher_ckpt):

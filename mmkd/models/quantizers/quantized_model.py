@@ -49,13 +49,13 @@ class QuantizerState(nn.Module):
         try:
             super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
                                           missing_keys, unexpected_keys, error_msgs)
-            state = state_dict.get(prefix + '_extra_state')
             # Brevitas leaves a scale out of the state dict until its first training step; the
             # extra state holds every scale's raw value, so none is missing.
             owner = prefix[:-len(STATE_NAME) - 1]
-            for name in (state or {}).get('names', ()):
-                if owner + name + '.value' in missing_keys:
-                    missing_keys.remove(owner + name + '.value')
+            if prefix + '_extra_state' in state_dict:
+                for name, _ in self._scales():
+                    if owner + name + '.value' in missing_keys:
+                        missing_keys.remove(owner + name + '.value')
         finally:
             if self._rebuild is not None:
                 from brevitas import config
@@ -72,25 +72,28 @@ class QuantizerState(nn.Module):
         return [(n, m) for n, m in self._owner().named_modules()
                 if isinstance(m, ParameterFromRuntimeStatsScaling)]
 
-    def get_extra_state(self) -> dict:
-        scales = self._scales()
-        return dict(names=[n for n, _ in scales],
-                    counters=torch.tensor([m.counter for _, m in scales], dtype=torch.long),
-                    buffers=[m.buffer.detach().clone() for _, m in scales],
-                    values=[m.value.detach().clone() for _, m in scales])
+    def get_extra_state(self) -> torch.Tensor:
+        # One float64 tensor (counters are exact in it): MMEngine broadcasts every state-dict
+        # entry as a tensor when a distributed run starts. Per scale, in module order:
+        # [counter, statistics..., raw value...].
+        parts = [torch.zeros(0, dtype=torch.float64)]
+        for _, m in self._scales():
+            parts += [torch.tensor([float(m.counter)], dtype=torch.float64),
+                      m.buffer.detach().double().flatten(), m.value.detach().double().flatten()]
+        return torch.cat(parts)
 
-    def set_extra_state(self, state: dict) -> None:
-        scales = dict(self._scales())
-        if sorted(state['names']) != sorted(scales):
+    def set_extra_state(self, state: torch.Tensor) -> None:
+        scales = [m for _, m in self._scales()]
+        sizes = [1 + m.buffer.numel() + m.value.numel() for m in scales]
+        if state.numel() != sum(sizes):
             raise KDConfigError('the checkpoint was saved with other quantized layers than the '
                                 "config's quantizer makes (check quantizer.float_layers)")
         with torch.no_grad():
-            for name, counter, buffer, value in zip(state['names'], state['counters'].tolist(),
-                                                    state['buffers'], state['values']):
-                scale = scales[name]
-                scale.counter = counter
-                scale.buffer.copy_(buffer)
-                scale.value.copy_(value)
+            for scale, chunk in zip(scales, state.split(sizes)):
+                n = scale.buffer.numel()
+                scale.counter = int(chunk[0])
+                scale.buffer.copy_(chunk[1:1 + n].view_as(scale.buffer))
+                scale.value.copy_(chunk[1 + n:].view_as(scale.value))
 
 
 @MODELS.register_module()
