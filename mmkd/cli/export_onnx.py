@@ -15,6 +15,7 @@ on at least ``--min-agreement`` of the test images. A summary (differences, agre
 """
 import argparse
 import json
+import sys
 from typing import Iterator, List, Optional, Tuple
 
 import numpy as np
@@ -94,6 +95,7 @@ def _check_agreement(check: dict, name: str, least: float, failed: list) -> None
 
 def main(argv=None):
     from mmkd.deploy import compare_with_torch, export_float, export_int8, file_size
+    from mmkd.deploy.onnx_export import import_onnx_tools
     from mmkd.models.quantizers import quantized_layers
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config', help='student config (mmkd-extract-student) or distillation '
@@ -113,6 +115,11 @@ def main(argv=None):
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys (e.g. the test data\'s path)')
     args = parser.parse_args(argv)
+    try:
+        import_onnx_tools()
+    except ImportError as e:  # one line, as for the stack's packages (mmkd/cli/__init__.py)
+        print(f'mmkd: {e}', file=sys.stderr)
+        raise SystemExit(2)
     model, cfg = load_classifier(args.config, args.checkpoint, args.cfg_options)
     checks = list(image_batches(cfg, 'test_dataloader', args.check_samples))
     export_float(model, torch.from_numpy(checks[0][0][:1]), args.out)

@@ -19,9 +19,11 @@ def import_onnx_tools():
     try:
         import onnx  # noqa: F401
         import onnxruntime  # noqa: F401
-    except ImportError as e:  # pragma: no cover - tests run with them installed
-        raise ImportError('ONNX export needs onnx, onnxscript and onnxruntime: pip install '
-                          '"mmkd[deploy]" (or pip install -r requirements/deploy.txt)') from e
+        import onnxscript  # noqa: F401
+    except ImportError as e:
+        raise ImportError(f'ONNX export needs onnx, onnxscript and onnxruntime ({e}): pip '
+                          'install "mmkd[deploy]" (or pip install -r requirements/deploy.txt)'
+                          ) from e
 
 
 class ClassifierGraph(nn.Module):

@@ -121,3 +121,23 @@ def test_a_float_student_exports_and_quantizes_after_training(tmp_path, teacher_
     ops = {n.op_type for n in onnx.load(str(tmp_path / 'f.onnx')).graph.node}
     assert 'BatchNormalization' not in ops and 'Conv' in ops  # batch norms folded
     assert report['int8']['samples'] == 540
+
+
+@pytest.mark.parametrize('missing,says', [('onnxruntime', 'ONNX export needs onnx'),
+                                          ('brevitas', 'needs Brevitas')])
+def test_without_the_deploy_extras_a_command_says_in_one_line_what_to_install(tmp_path, missing,
+                                                                             says):
+    import subprocess
+    import sys
+    from helpers import PY
+    command = (['tools/model_converters/export_onnx.py', QAT_STUDENT, 'none.pth', 'x.onnx']
+               if missing == 'onnxruntime' else ['tools/train.py', QAT_STUDENT])
+    script = (f'import sys, runpy; sys.modules[{missing!r}] = None; '
+              f'sys.argv = {command!r}; runpy.run_path(sys.argv[0], run_name="__main__")')
+    out = subprocess.run([PY, '-c', script], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300, env={'PATH': '/usr/bin:/bin', 'HOME': str(tmp_path),
+                                           'PYTHONWARNINGS': 'ignore'})
+    assert out.returncode == 2, out.stderr[-2000:]
+    said = [line for line in out.stderr.splitlines() if line.startswith('mmkd: ')]
+    assert len(said) == 1 and says in said[0] and 'pip install "mmkd[deploy]"' in said[0], said
+    assert 'Traceback' not in out.stderr

@@ -19,9 +19,11 @@ def import_brevitas():
         import brevitas  # noqa: F401
         import brevitas.nn  # noqa: F401
         import brevitas.quant  # noqa: F401
-    except ImportError as e:  # pragma: no cover - tests run with it installed
-        raise ImportError('Quantization-aware training needs Brevitas: pip install "mmkd[deploy]" '
-                          '(or pip install -r requirements/deploy.txt)') from e
+    except ImportError as e:
+        # a config error, so that a command ends with this one line
+        raise KDConfigError(f'the quantizer (mmkd.QuantizedModel) needs Brevitas ({e}): pip '
+                            'install "mmkd[deploy]" (or pip install -r requirements/deploy.txt)'
+                            ) from e
     return brevitas
 
 
