@@ -25,7 +25,7 @@ from mmengine.config import Config, DictAction
 from mmkd.utils import load_checkpoint_file
 from mmkd.utils.config_errors import KDConfigError
 from .common import load_config, run_cli
-from .extract_student import PREFIX, student_config
+from .extract_student import PREFIX, prefixed_weights, student_config
 from .test import distillation_algorithm
 
 
@@ -44,9 +44,8 @@ def load_classifier(config: str, checkpoint: str, cfg_options: Optional[dict] = 
     if preprocessor is not None:
         model_cfg['data_preprocessor'] = typed_data_preprocessor(dict(preprocessor))
     model = build_model(model_cfg, 'model')
-    state = load_checkpoint_file(checkpoint, map_location='cpu')
-    state = state.get('state_dict', state)
-    state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    state = prefixed_weights(load_checkpoint_file(checkpoint, map_location='cpu'), checkpoint,
+                             prefix)
     missing, unexpected = model.load_state_dict(state, strict=False)
     if missing or unexpected:
         raise KDConfigError(

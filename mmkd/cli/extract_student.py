@@ -32,17 +32,21 @@ KEPT_KEYS = ('test_dataloader', 'test_evaluator', 'test_cfg', 'val_dataloader', 
              'randomness', 'launcher')
 
 
-def extract_student(src: str, dst: str, prefix: str = PREFIX) -> dict:
-    """Save the student of ``src`` to ``dst``; return the saved checkpoint."""
-    checkpoint = load_checkpoint_file(src, map_location='cpu')
+def prefixed_weights(checkpoint: dict, src: str, prefix: str = PREFIX) -> dict:
+    """The weights under ``prefix`` of a loaded checkpoint (of file ``src``), without it."""
     state_dict = checkpoint.get('state_dict', checkpoint)
-    # a module's extra state (a quantized student's quantizer state) is not a tensor
-    student = {k[len(prefix):]: v.clone() if hasattr(v, 'clone') else copy.deepcopy(v)
-               for k, v in state_dict.items() if k.startswith(prefix)}
-    if not student:
+    weights = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+    if not weights:
         raise KDConfigError(
             f'{src} has no "{prefix}*" weights: it is not a distillation checkpoint of mmkd '
             '(a plain model checkpoint needs no extraction).')
+    return weights
+
+
+def extract_student(src: str, dst: str, prefix: str = PREFIX) -> dict:
+    """Save the student of ``src`` to ``dst``; return the saved checkpoint."""
+    checkpoint = load_checkpoint_file(src, map_location='cpu')
+    student = {k: v.clone() for k, v in prefixed_weights(checkpoint, src, prefix).items()}
     meta = {k: copy.deepcopy(v) for k, v in checkpoint.get('meta', {}).items() if k in PLAIN_META}
     meta['extracted_from'] = osp.basename(src)
     out = dict(meta=meta, state_dict=student)
